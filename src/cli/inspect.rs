@@ -1,0 +1,147 @@
+//! `gevo inspect DIR`: statistics and the top candidates.
+
+use crate::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary, Stats};
+use clap::Args;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Arguments of `gevo inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The campaign's archive directory.
+    pub dir: PathBuf,
+    /// How many of the best candidates to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One candidate as printed by `--json` (field names are stable).
+pub fn record_json(r: &CandidateRecord) -> serde_json::Value {
+    json!({
+        "id": r.id,
+        "fitness": r.fitness,
+        "test_score": r.test_score,
+        "expression": r.expression,
+        "size": r.size,
+        "outcome": r.outcome.name(),
+        "fec_hit": r.fec_hit,
+        "parent": r.parent,
+        "mutation": r.mutation.map(|m| m.name()),
+        "seed": r.seed,
+        "fingerprint": r.fingerprint.to_string(),
+        "details": r.details.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "wall_secs": r.cost.wall_secs,
+    })
+}
+
+fn stats_json(s: &Stats) -> serde_json::Value {
+    json!({
+        "candidates": s.candidates,
+        "evaluations": s.evaluations,
+        "fec_hits": s.fec_hits,
+        "fec_hit_rate": s.fec_hit_rate(),
+        "hurdle_stops": s.hurdle_stops,
+        "failures": s.failures,
+        "wall_secs": s.wall_secs,
+        "candidates_per_sec": s.throughput(),
+        "best_id": s.best.map(|b| b.0),
+        "best_fitness": s.best.map(|b| b.1),
+    })
+}
+
+pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
+    let (status, stats, budget, top) = match Archive::open(&a.dir) {
+        Ok(archive) => {
+            let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
+            let budget = config["budget"].as_u64().unwrap_or(0);
+            let state = archive.state()?;
+            let mut records = archive.records()?;
+            records.retain(|r| {
+                r.fitness.is_some_and(f64::is_finite) && r.outcome == crate::domains::Outcome::Ok
+            });
+            records.sort_by(|x, y| {
+                y.fitness
+                    .unwrap_or(f64::NEG_INFINITY)
+                    .total_cmp(&x.fitness.unwrap_or(f64::NEG_INFINITY))
+            });
+            records.truncate(a.top);
+            let (status, stats) = match state {
+                Some(s) if s.finished => ("finished".to_string(), s.stats),
+                Some(s) => ("stopped (resume with `gevo resume`)".to_string(), s.stats),
+                None => ("not started".to_string(), Stats::default()),
+            };
+            (status, stats, budget, records)
+        }
+        Err(ArchiveError::Locked(_)) => {
+            let live = LiveSummary::read(&a.dir).map_err(|e| {
+                anyhow::anyhow!("{}: the archive is in use by a running campaign and its live summary is unreadable: {e}", a.dir.display())
+            })?;
+            let age = chrono::Utc::now().timestamp() as f64 - live.updated_unix;
+            let mut top = live.top;
+            top.truncate(a.top);
+            (
+                format!(
+                    "running (pid {}, live summary {:.0} s old)",
+                    live.pid,
+                    age.max(0.0)
+                ),
+                live.stats,
+                live.budget,
+                top,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if a.json {
+        let doc = json!({
+            "archive": a.dir.display().to_string(),
+            "status": status,
+            "budget": budget,
+            "stats": stats_json(&stats),
+            "top": top.iter().map(record_json).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!("archive     {}", a.dir.display());
+    println!("status      {status}");
+    println!("candidates  {} / {budget}", stats.candidates);
+    println!("evaluations {} (real)", stats.evaluations);
+    println!(
+        "FEC hits    {} ({:.1}% of candidates; {} evaluations saved)",
+        stats.fec_hits,
+        100.0 * stats.fec_hit_rate(),
+        stats.fec_hits
+    );
+    println!("hurdle      {} stopped early", stats.hurdle_stops);
+    println!(
+        "failures    {} (non-finite, diverged or timed out)",
+        stats.failures
+    );
+    println!(
+        "throughput  {:.1} candidates/s over {:.1} s",
+        stats.throughput(),
+        stats.wall_secs
+    );
+    println!();
+    println!(
+        "{:>7}  {:>10}  {:>10}  {:>4}  expression",
+        "id", "fitness", "test", "size"
+    );
+    for r in &top {
+        println!(
+            "{:>7}  {:>10.6}  {:>10}  {:>4}  {}",
+            r.id,
+            r.fitness.unwrap_or(f64::NAN),
+            r.test_score
+                .map(|t| format!("{t:.6}"))
+                .unwrap_or_else(|| "-".into()),
+            r.size,
+            r.expression
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! The `gevo` command line (clap). `main.rs` only calls [`main`].
+
+mod export;
+mod inspect;
+mod list;
+mod run;
+mod show;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// gevo: evolve ML programs (RL losses, optimizers, architectures, equations) with regularized
+/// evolution, functional hashing and inner-loop training.
+#[derive(Debug, Parser)]
+#[command(name = "gevo", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log level for diagnostics on stderr (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "warn")]
+    pub log: String,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start an evolution campaign.
+    Run(run::RunArgs),
+    /// Continue a stopped or killed campaign from its archive.
+    Resume(run::ResumeArgs),
+    /// Summarize a campaign: statistics and the best candidates (works while it runs).
+    Inspect(inspect::InspectArgs),
+    /// Show one candidate: program, outcome, details and lineage.
+    Show(show::ShowArgs),
+    /// Export a candidate (or a program file) as JSON or Graphviz DOT.
+    Export(export::ExportArgs),
+    /// List the search spaces that ship with gevo.
+    Spaces,
+    /// List the tasks that ship with gevo.
+    Tasks,
+}
+
+/// Runs the CLI; returns the process exit code (1 on error, with the message on stderr).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Resume(a) => run::resume(a),
+        Command::Inspect(a) => inspect::inspect(a),
+        Command::Show(a) => show::show(a),
+        Command::Export(a) => export::export(a),
+        Command::Spaces => list::spaces(),
+        Command::Tasks => list::tasks(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! `gevo run` and `gevo resume`.
+
+use crate::archive::{Archive, CandidateRecord, Stats};
+use crate::evolution::{Campaign, CampaignConfig, CampaignObserver, HurdleConfig};
+use crate::space::SearchSpace;
+use anyhow::{Context, anyhow, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Arguments of `gevo run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Search space: a shipped name (see `gevo spaces`) or a path to a .toml file.
+    #[arg(long)]
+    pub space: String,
+    /// Task(s): shipped names (see `gevo tasks`) or paths, comma separated for RL task sets
+    /// (e.g. cartpole,acrobot).
+    #[arg(long, conflicts_with = "data", required_unless_present = "data")]
+    pub task: Option<String>,
+    /// Symbolic regression on your own CSV file (header row required); use with --target.
+    #[arg(long, requires = "target")]
+    pub data: Option<PathBuf>,
+    /// The CSV column to predict (all other columns are inputs).
+    #[arg(long, requires = "data")]
+    pub target: Option<String>,
+    /// Archive directory [default: archive/<space>-<task>-<date>-<time>].
+    #[arg(long)]
+    pub archive: Option<PathBuf>,
+    /// Candidates to try, initial population and cache hits included [default: 1000, or the
+    /// task's `default_budget`].
+    #[arg(long)]
+    pub budget: Option<u64>,
+    /// Population size P [default: 100, or the task's `default_population`].
+    #[arg(long)]
+    pub population: Option<usize>,
+    /// Tournament size T, sampled with replacement; 1 = random search [default: 25, or the
+    /// task's `tournament`].
+    #[arg(long)]
+    pub tournament: Option<usize>,
+    /// Parallel evaluations [default: number of CPU cores].
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Campaign seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Same seed → same archive (ids, programs, fitnesses), whatever the timing or --workers.
+    #[arg(long)]
+    pub deterministic: bool,
+    /// Children proposed together in deterministic mode.
+    #[arg(long, default_value_t = 8)]
+    pub batch: usize,
+    /// Disable the functional equivalence cache (every child is evaluated).
+    #[arg(long)]
+    pub no_fec: bool,
+    /// Kept mantissa bits of fingerprints.
+    #[arg(long, default_value_t = 24)]
+    pub fingerprint_bits: u32,
+    /// Forgetful cache: probability of dropping an entry on a hit.
+    #[arg(long, default_value_t = 0.0)]
+    pub fec_forget: f64,
+    /// Aggregating cache: real evaluations averaged per fingerprint before hits are served.
+    #[arg(long, default_value_t = 1)]
+    pub fec_aggregate: u32,
+    /// Rolling hurdle: stop candidates whose first stage scores below this percentile of the
+    /// population's unique fitnesses (AutoML-Zero uses 75).
+    #[arg(long)]
+    pub hurdle_percentile: Option<f64>,
+    /// Fixed hurdle on the first stage's fitness (RL losses: 0.6 on CartPole, as in the paper).
+    #[arg(long, conflicts_with = "hurdle_percentile")]
+    pub hurdle: Option<f64>,
+    /// Probability of a whole new random program instead of a local mutation.
+    #[arg(long, default_value_t = 0.05)]
+    pub p_new: f64,
+    /// Start the population from a seed program of the space (a name from
+    /// search_spaces/<space>/seeds, `all`, or a path to a program .json) instead of random
+    /// programs.
+    #[arg(long)]
+    pub bootstrap: Option<String>,
+    /// Wall-clock limit per evaluation, in seconds.
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// Device of the inner loops: cpu (burn's flex backend) or wgpu (GPU; needs a build with
+    /// `--features wgpu`).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `gevo resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The campaign's archive directory.
+    pub dir: PathBuf,
+    /// Raise the budget (candidates) while resuming.
+    #[arg(long)]
+    pub budget: Option<u64>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(budget: u64, done: u64, quiet: bool) -> Self {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(budget)
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_position(done);
+        Progress { bar }
+    }
+}
+
+impl CampaignObserver for Progress {
+    fn on_insert(&mut self, _: &CandidateRecord, stats: &Stats, _: u64) {
+        self.bar.set_position(stats.candidates);
+        if stats.candidates % 8 == 0 || stats.candidates < 8 {
+            let best = stats
+                .best
+                .map(|(_, f)| format!("{f:.4}"))
+                .unwrap_or_else(|| "-".into());
+            self.bar.set_message(format!(
+                "best {best} | FEC hits {:.0}% | {:.1} cand/s",
+                100.0 * stats.fec_hit_rate(),
+                stats.throughput()
+            ));
+        }
+    }
+}
+
+fn default_dir(space: &str, task: &str) -> PathBuf {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let task: String = task
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    PathBuf::from("archive").join(format!("{space}-{task}-{stamp}"))
+}
+
+fn resolve_seeds(space: &str, which: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let shipped = crate::catalog::seeds(space);
+    if which == "all" {
+        if shipped.is_empty() {
+            bail!("space `{space}` ships no seed programs");
+        }
+        return Ok(shipped);
+    }
+    let mut out = Vec::new();
+    for name in which.split(',').map(str::trim) {
+        if let Some(s) = shipped.iter().find(|(n, _)| n == name) {
+            out.push(s.clone());
+        } else if std::path::Path::new(name).is_file() {
+            let text =
+                std::fs::read_to_string(name).with_context(|| format!("{name}: cannot read"))?;
+            let stem = std::path::Path::new(name)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push((stem, text));
+        } else {
+            let known: Vec<&str> = shipped.iter().map(|(n, _)| n.as_str()).collect();
+            bail!(
+                "unknown seed program `{name}` for space `{space}` (known: {})",
+                known.join(", ")
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Task-file defaults for the campaign (`[campaign]` table of RL tasks, if any).
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TaskDefaults {
+    budget: Option<u64>,
+    population: Option<usize>,
+    tournament: Option<usize>,
+    hurdle: Option<f64>,
+}
+
+fn task_defaults(spec: &crate::evolution::TaskSpec) -> anyhow::Result<TaskDefaults> {
+    let Some((origin, text)) = spec.files.first() else {
+        return Ok(TaskDefaults::default());
+    };
+    let table: toml::Table = crate::task::parse_toml(text, origin)?;
+    match table.get("campaign") {
+        None => Ok(TaskDefaults::default()),
+        Some(v) => v
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow!("{origin}: [campaign]: {}", e.message())),
+    }
+}
+
+pub fn run(a: RunArgs) -> anyhow::Result<()> {
+    let src = crate::catalog::space(&a.space).ok_or_else(|| {
+        anyhow!(
+            "unknown search space `{}` (known spaces: {})",
+            a.space,
+            crate::catalog::space_names().join(", ")
+        )
+    })?;
+    let space = SearchSpace::from_toml(&src.text, &src.origin)?;
+    let spec = match (&a.task, &a.data, &a.target) {
+        (Some(t), _, _) => crate::task::resolve(t)?,
+        (None, Some(d), Some(t)) => crate::task::csv_spec(d, t)?,
+        _ => bail!("give --task, or --data FILE.csv with --target COLUMN"),
+    };
+    let defaults = task_defaults(&spec)?;
+    let mut config = CampaignConfig::new(&space.name, &space.source, spec.clone());
+    config.budget = a.budget.or(defaults.budget).unwrap_or(1000);
+    config.population = a.population.or(defaults.population).unwrap_or(100).max(1);
+    config.tournament = a.tournament.or(defaults.tournament).unwrap_or(25).max(1);
+    config.workers = a
+        .workers
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    config.seed = a.seed;
+    config.deterministic = a.deterministic;
+    config.batch = a.batch.max(1);
+    config.fec.enabled = !a.no_fec;
+    config.fec.mantissa_bits = a.fingerprint_bits.clamp(1, 52);
+    config.fec.forget_probability = a.fec_forget.clamp(0.0, 1.0);
+    config.fec.aggregate = a.fec_aggregate.max(1);
+    config.mutation.p_new = a.p_new.clamp(0.0, 1.0);
+    config.hurdle = match (a.hurdle_percentile, a.hurdle.or(defaults.hurdle)) {
+        (Some(p), _) => HurdleConfig::RollingPercentile { percentile: p },
+        (None, Some(v)) => HurdleConfig::Fixed { value: v },
+        _ => HurdleConfig::None,
+    };
+    config.time_limit_secs = a.time_limit;
+    config.device = a.device.clone();
+    if let Some(b) = &a.bootstrap {
+        config.seeds = resolve_seeds(&space.name, b)?;
+    }
+    let evaluator = crate::task::build_evaluator(space.clone(), &spec, &config.device)?;
+    let dir = a
+        .archive
+        .clone()
+        .unwrap_or_else(|| default_dir(&space.name, &spec.name));
+    let archive = Archive::create(&dir, &serde_json::to_string_pretty(&config)?)?;
+    if !a.quiet {
+        eprintln!(
+            "gevo: space {} · task {} · budget {} · P={} T={} · {} worker(s) · archive {}",
+            space.name,
+            spec.name,
+            config.budget,
+            config.population,
+            config.tournament,
+            config.workers,
+            dir.display()
+        );
+    }
+    let mut campaign = Campaign::new(config, evaluator, archive)?;
+    drive(&mut campaign, a.quiet)
+}
+
+pub fn resume(a: ResumeArgs) -> anyhow::Result<()> {
+    let archive = Archive::open(&a.dir)?;
+    let mut config: CampaignConfig = serde_json::from_str(&archive.config_json()?)
+        .with_context(|| format!("{}: unreadable campaign settings", a.dir.display()))?;
+    if let Some(b) = a.budget {
+        config.budget = b;
+    }
+    let space = SearchSpace::from_toml(
+        &config.space_source,
+        &format!("{}/campaign.json (space)", a.dir.display()),
+    )?;
+    let evaluator = crate::task::build_evaluator(space, &config.task, &config.device)?;
+    let mut campaign = Campaign::resume(config, Arc::clone(&evaluator), archive)?;
+    if !a.quiet {
+        eprintln!(
+            "gevo: resuming {} at {}/{} candidates",
+            a.dir.display(),
+            campaign.stats().candidates,
+            campaign.config().budget
+        );
+    }
+    drive(&mut campaign, a.quiet)
+}
+
+fn drive(campaign: &mut Campaign, quiet: bool) -> anyhow::Result<()> {
+    let mut progress = Progress::new(campaign.config().budget, campaign.stats().candidates, quiet);
+    campaign.run(&mut progress)?;
+    progress.bar.finish();
+    let s = campaign.stats();
+    println!(
+        "{} candidates, {} evaluations, FEC hit rate {:.1}%, {} hurdle stops, {} failures, {:.1} s",
+        s.candidates,
+        s.evaluations,
+        100.0 * s.fec_hit_rate(),
+        s.hurdle_stops,
+        s.failures,
+        s.wall_secs
+    );
+    match campaign.top().first() {
+        Some(best) => {
+            println!(
+                "best: id {} fitness {:.6}{}",
+                best.id,
+                best.fitness.unwrap_or(f64::NAN),
+                best.test_score
+                    .map(|t| format!(" test {t:.6}"))
+                    .unwrap_or_default()
+            );
+            println!("{}", best.expression);
+        }
+        None => println!("no candidate evaluated successfully"),
+    }
+    println!("archive: {}", campaign.archive().dir().display());
+    Ok(())
+}

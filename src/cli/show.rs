@@ -1,0 +1,146 @@
+//! `gevo show DIR ID`: one candidate in full, with its lineage.
+
+use super::inspect::record_json;
+use crate::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary};
+use anyhow::anyhow;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `gevo show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The campaign's archive directory.
+    pub dir: PathBuf,
+    /// Candidate id.
+    pub id: u64,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Loads a record (from the archive, or from the live summary while a campaign runs).
+pub fn load_record(dir: &Path, id: u64) -> anyhow::Result<(CandidateRecord, Vec<CandidateRecord>)> {
+    match Archive::open(dir) {
+        Ok(a) => {
+            let r = a.record(id)?.ok_or_else(|| {
+                anyhow!(
+                    "{}: no candidate with id {id} ({} candidates archived)",
+                    dir.display(),
+                    a.len()
+                )
+            })?;
+            let mut lineage = Vec::new();
+            let mut cur = r.parent;
+            while let Some(pid) = cur {
+                match a.record(pid)? {
+                    Some(p) => {
+                        cur = p.parent;
+                        lineage.push(p);
+                    }
+                    None => break,
+                }
+            }
+            Ok((r, lineage))
+        }
+        Err(ArchiveError::Locked(_)) => {
+            let live = LiveSummary::read(dir)?;
+            let r = live.top.into_iter().find(|r| r.id == id).ok_or_else(|| {
+                anyhow!("{}: a campaign is running; candidate {id} is not among its live top candidates (try again when it stops)", dir.display())
+            })?;
+            Ok((r, vec![]))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn show(a: ShowArgs) -> anyhow::Result<()> {
+    let (r, lineage) = load_record(&a.dir, a.id)?;
+    let program = r.program();
+    if a.json {
+        let mut doc = record_json(&r);
+        doc["program"] = serde_json::to_value(&program)?;
+        doc["lineage"] = serde_json::Value::Array(lineage.iter().map(record_json).collect());
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!("id          {}", r.id);
+    println!("expression  {}", r.expression);
+    println!(
+        "fitness     {}",
+        r.fitness
+            .map(|f| format!("{f:.6}"))
+            .unwrap_or_else(|| "-".into())
+    );
+    if let Some(t) = r.test_score {
+        println!("test score  {t:.6}");
+    }
+    println!(
+        "outcome     {}{}",
+        r.outcome.name(),
+        if r.fec_hit {
+            " (served by the functional equivalence cache)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "size        {} live op nodes of {}",
+        r.size,
+        program.nodes.len()
+    );
+    println!("fingerprint {}", r.fingerprint);
+    println!(
+        "cost        {:.3} s, {} steps",
+        r.cost.wall_secs, r.cost.steps
+    );
+    for (k, v) in &r.details {
+        println!("  {k:<18} {v:.6}");
+    }
+    println!("nodes:");
+    let live = program.live_mask();
+    for (i, inp) in program.inputs.iter().enumerate() {
+        println!("  {i:>3}  input {} : {}", inp.name, inp.dtype);
+    }
+    for (k, n) in program.nodes.iter().enumerate() {
+        let i = program.inputs.len() + k;
+        let what = match n.value {
+            Some(v) if n.op.is_const() => format!("const {v}"),
+            _ => format!(
+                "{}({})",
+                n.op,
+                n.args
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let tag = if i == program.output {
+            "  ← output"
+        } else if !live[i] {
+            "  (dead)"
+        } else {
+            ""
+        };
+        println!("  {i:>3}  {what}{tag}");
+    }
+    println!("lineage:");
+    let origin = |r: &CandidateRecord| match (&r.mutation, &r.seed) {
+        (Some(m), _) => format!("by {}", m.name()),
+        (None, Some(s)) => format!("seed {s}"),
+        (None, None) => "random initial program".into(),
+    };
+    println!("  {} ({})", r.id, origin(&r));
+    for p in &lineage {
+        println!(
+            "  ← {} fitness {} ({}): {}",
+            p.id,
+            p.fitness
+                .map(|f| format!("{f:.4}"))
+                .unwrap_or_else(|| "-".into()),
+            origin(p),
+            p.expression
+        );
+    }
+    Ok(())
+}

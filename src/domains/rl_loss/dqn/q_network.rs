@@ -1,0 +1,178 @@
+//! The Q-network: an MLP with ReLU hidden layers mapping observations to one Q-value per action
+//! (ICLR 2021 appendix A: 256-256 ReLU for the classic-control tasks).
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// MLP Q-network `Q(s, ·; θ)`: `obs_dim → hidden_sizes… → num_actions`, ReLU between layers,
+/// linear output.
+///
+/// A network whose parameters live on an autodiff device is trainable (its outputs carry
+/// gradients to θ); a copy made with [`QNetwork::snapshot`] lives on the plain device and
+/// its outputs carry no gradient (the target network and action selection use such copies).
+#[derive(Module, Debug)]
+pub struct QNetwork {
+    /// Dense layers, input to output; every layer but the last is followed by a ReLU.
+    layers: Vec<Linear>,
+}
+
+impl QNetwork {
+    /// Builds a network with weights drawn from `rng` (deterministic per seed and independent of
+    /// burn's global RNG, so concurrent runs stay reproducible).
+    ///
+    /// Initialization matches burn's and PyTorch's `Linear` default: weight and bias each
+    /// `U(-1/√fan_in, 1/√fan_in)` (Kaiming-uniform with gain 1/√3). Parameters are created on
+    /// `device` (pass an autodiff device to train the network).
+    ///
+    /// # Panics
+    /// If `obs_dim`, `num_actions` or a hidden size is zero.
+    pub fn new(
+        obs_dim: usize,
+        hidden_sizes: &[usize],
+        num_actions: usize,
+        rng: &mut ChaCha8Rng,
+        device: &Device,
+    ) -> Self {
+        assert!(obs_dim > 0 && num_actions > 0 && !hidden_sizes.contains(&0));
+        let mut sizes = Vec::with_capacity(hidden_sizes.len() + 2);
+        sizes.push(obs_dim);
+        sizes.extend_from_slice(hidden_sizes);
+        sizes.push(num_actions);
+        let layers = sizes
+            .windows(2)
+            .map(|w| {
+                let (fan_in, fan_out) = (w[0], w[1]);
+                let bound = 1.0 / (fan_in as f64).sqrt();
+                let mut uniform = |n: usize| -> Vec<f32> {
+                    (0..n)
+                        .map(|_| rng.random_range(-bound..bound) as f32)
+                        .collect()
+                };
+                // burn stores the weight as [d_input, d_output] (O = I·W + b).
+                let weight = uniform(fan_in * fan_out);
+                let bias = uniform(fan_out);
+                Linear {
+                    weight: Param::from_data(TensorData::new(weight, [fan_in, fan_out]), device),
+                    bias: Some(Param::from_data(TensorData::new(bias, [fan_out]), device)),
+                }
+            })
+            .collect();
+        Self { layers }
+    }
+
+    /// Q-values `Q(s, a)` for a batch of states: `states` is `[B, S]` (`S` = observation size),
+    /// the result is `[B, A]` (`A` = number of actions).
+    ///
+    /// On a trainable (autodiff) network the result is tracked and gradients flow to θ; on a
+    /// snapshot (plain device) `states` is moved off autodiff first so the whole forward pass
+    /// runs without recording a graph and the result carries no gradient.
+    pub fn q_values(&self, states: Tensor<2>) -> Tensor<2> {
+        let mut x = if self.is_trainable() {
+            states
+        } else {
+            states.without_autodiff()
+        };
+        let last = self.layers.len() - 1;
+        for (i, layer) in self.layers.iter().enumerate() {
+            x = layer.forward(x);
+            if i < last {
+                x = relu(x);
+            }
+        }
+        x
+    }
+
+    /// A copy of the current parameters on the plain (non-autodiff) device: outputs carry no
+    /// gradient. Used for the target network θ' (hard update) and for acting.
+    pub fn snapshot(&self) -> Self {
+        self.valid()
+    }
+
+    /// Whether the parameters live on an autodiff device (outputs carry gradients).
+    pub fn is_trainable(&self) -> bool {
+        self.layers[0].weight.val().is_autodiff()
+    }
+
+    /// Length of the observation vector the network expects (`S`).
+    pub fn obs_dim(&self) -> usize {
+        self.layers[0].weight.shape().dims::<2>()[0]
+    }
+
+    /// Number of actions (`A`, the width of [`QNetwork::q_values`]'s output).
+    pub fn num_actions(&self) -> usize {
+        self.layers[self.layers.len() - 1]
+            .weight
+            .shape()
+            .dims::<2>()[1]
+    }
+
+    /// Greedy action for one observation, plus the largest |Q| among its actions (for the
+    /// divergence check). Ties go to the lowest action index; a NaN Q-value yields
+    /// `max_abs_q = NaN`. Call on a snapshot to avoid recording an autodiff graph.
+    pub fn greedy_action(&self, obs: &[f64]) -> (usize, f64) {
+        let device = self.layers[0].weight.val().device();
+        let data = TensorData::new(
+            obs.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
+            [1, obs.len()],
+        );
+        let q = self.q_values(Tensor::from_data(data, &device)).into_data();
+        let q = q.as_slice::<f32>().expect("Q-values are f32");
+        let mut best = 0;
+        let mut max_abs = 0.0f64;
+        for (a, &v) in q.iter().enumerate() {
+            if v > q[best] {
+                best = a;
+            }
+            // `f64::max` ignores NaN, so NaN is propagated explicitly.
+            let v = f64::from(v).abs();
+            max_abs = if v.is_nan() { v } else { max_abs.max(v) };
+            if max_abs.is_nan() {
+                break;
+            }
+        }
+        (best, max_abs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn shapes_and_init_are_seeded() {
+        let device = Device::flex();
+        let mk = |seed| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            QNetwork::new(4, &[8, 8], 2, &mut rng, &device)
+        };
+        let (a, b, c) = (mk(1), mk(1), mk(2));
+        assert_eq!((a.obs_dim(), a.num_actions()), (4, 2));
+        let s = Tensor::<2>::from_data(TensorData::new(vec![0.1f32; 12], [3, 4]), &device);
+        let qa = a.q_values(s.clone()).into_data();
+        assert_eq!(qa.shape().as_slice(), &[3, 2]);
+        assert_eq!(qa, b.q_values(s.clone()).into_data());
+        assert_ne!(qa, c.q_values(s).into_data());
+        let w = a.layers[0].weight.val().into_data();
+        assert!(w.as_slice::<f32>().unwrap().iter().all(|x| x.abs() <= 0.5));
+    }
+
+    #[test]
+    fn snapshot_is_plain_and_equal() {
+        let device = Device::flex().autodiff();
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let net = QNetwork::new(3, &[5], 2, &mut rng, &device);
+        assert!(net.is_trainable());
+        let snap = net.snapshot();
+        assert!(!snap.is_trainable());
+        let s = Tensor::<2>::from_data(TensorData::new(vec![0.3f32, -0.2, 1.0], [1, 3]), &device);
+        let q1 = net.q_values(s.clone());
+        let q2 = snap.q_values(s);
+        assert!(!q2.is_autodiff());
+        assert_eq!(q1.inner().into_data(), q2.into_data());
+    }
+}

@@ -1,0 +1,193 @@
+//! `MiniGrid-Empty-5x5-v0`: an empty room; the agent starts in the top-left corner and must
+//! reach the goal in the bottom-right corner.
+//!
+//! Port of `minigrid/envs/empty.py` (`EmptyEnv(size=5)`, defaults `agent_start_pos=(1, 1)`,
+//! `agent_start_dir=0`) of the `minigrid` package 3.2.0 (Chevalier-Boisvert et al., 2023).
+
+use rand_chacha::ChaCha8Rng;
+
+use super::super::envs::environment::{EnvError, Environment, Step, check_state_len};
+
+use super::grid::{Grid, GridWorld, WorldObj};
+
+/// Gymnasium id of this environment.
+pub const ID: &str = "MiniGrid-Empty-5x5-v0";
+/// Grid side length (walls included).
+pub const SIZE: usize = 5;
+/// MiniGrid's default `max_steps`: `4 * size**2` = 100.
+pub const MAX_STEPS: usize = 4 * SIZE * SIZE;
+/// Number of actions: MiniGrid's full action space.
+pub const NUM_ACTIONS: usize = 7;
+
+/// The empty room (`MiniGrid-Empty-5x5-v0`) with the fully observable observation.
+///
+/// * Layout: outer wall, goal at `(3, 3)`, agent at `(1, 1)` facing right (direction 0).
+///   The layout is fixed: `reset` draws nothing from the generator.
+/// * Actions (7): MiniGrid's `Actions` (see [`super::grid::Action`]); only left, right and
+///   forward have an effect here. Out-of-range actions (a caller bug, see
+///   [`check_action`](super::check_action)) debug-assert; release builds treat them as `done` (a
+///   no-op that still counts a step) where MiniGrid raises `ValueError`.
+/// * Observation, state, rewards and truncation (100 steps): see the [module-level
+///   doc](super).
+#[derive(Debug, Clone)]
+pub struct Empty {
+    world: GridWorld,
+}
+
+impl Default for Empty {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Empty {
+    /// The environment with MiniGrid's `max_steps` (100), in its initial layout.
+    pub fn new() -> Self {
+        Self::with_max_steps(MAX_STEPS)
+    }
+
+    /// The environment with a custom `max_steps` (time limit and reward scale).
+    ///
+    /// # Panics
+    /// If `max_steps == 0`.
+    pub fn with_max_steps(max_steps: usize) -> Self {
+        assert!(max_steps > 0, "{ID}: max_steps must be positive");
+        Self {
+            world: generate(max_steps),
+        }
+    }
+
+    /// The current world (grid, agent, step count).
+    pub fn world(&self) -> &GridWorld {
+        &self.world
+    }
+}
+
+/// `EmptyEnv._gen_grid(5, 5)`.
+fn generate(max_steps: usize) -> GridWorld {
+    let mut grid = Grid::new(SIZE, SIZE);
+    grid.wall_rect(0, 0, SIZE, SIZE);
+    grid.set(SIZE - 2, SIZE - 2, Some(WorldObj::goal()));
+    GridWorld::new(grid, (1, 1), 0, max_steps)
+}
+
+impl Environment for Empty {
+    fn id(&self) -> &str {
+        ID
+    }
+
+    fn observation_dim(&self) -> usize {
+        SIZE * SIZE * 3
+    }
+
+    fn num_actions(&self) -> usize {
+        NUM_ACTIONS
+    }
+
+    fn reset(&mut self, _rng: &mut ChaCha8Rng) -> Vec<f64> {
+        self.world = generate(self.world.max_steps);
+        self.world.full_obs()
+    }
+
+    fn step(&mut self, action: usize) -> Step {
+        super::step_full_action_space(&mut self.world, ID, action)
+    }
+
+    fn state(&self) -> Vec<f64> {
+        self.world.state()
+    }
+
+    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
+        check_state_len(ID, state, self.world.state_len())?;
+        super::set_world_state(&mut self.world, ID, state);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::check_action;
+    use super::super::grid::Action;
+    use super::super::test_support::{ALL_ACTIONS, replay_plain, shortest_solution};
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn matches_minigrid_fixture() {
+        let report = replay_plain("empty_5x5_v0.json", &mut Empty::new());
+        assert!(report.goal_episodes >= 1 && report.truncated_episodes >= 1);
+    }
+
+    #[test]
+    fn reset_layout() {
+        let mut env = Empty::new();
+        let obs = env.reset(&mut ChaCha8Rng::seed_from_u64(0));
+        assert_eq!(obs.len(), 75);
+        // Agent at (1, 1) facing right, goal at (3, 3), walls around.
+        assert_eq!(&obs[(5 + 1) * 3..(5 + 1) * 3 + 3], &[10.0, 0.0, 0.0]);
+        assert_eq!(&obs[(3 * 5 + 3) * 3..(3 * 5 + 3) * 3 + 3], &[8.0, 1.0, 0.0]);
+        assert_eq!(obs.iter().step_by(3).filter(|&&v| v == 2.0).count(), 16);
+        assert_eq!(
+            shortest_solution(env.world(), &ALL_ACTIONS),
+            Some(5), // forward, forward, right, forward, forward
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let mut env = Empty::new();
+        assert!(check_action(&env, 6).is_ok());
+        assert!(matches!(
+            check_action(&env, 7),
+            Err(EnvError::ActionOutOfRange {
+                action: 7,
+                num_actions: 7,
+                ..
+            })
+        ));
+        assert!(matches!(
+            env.set_state(&[0.0; 80]),
+            Err(EnvError::StateLength {
+                got: 80,
+                expected: 81,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    #[should_panic(expected = "invalid state")]
+    fn invalid_state_content_panics() {
+        let mut env = Empty::new();
+        let mut s = env.state();
+        s[0] = 0.0; // agent inside the outer wall
+        let _ = env.set_state(&s);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "out of range")]
+    fn step_out_of_range_debug_asserts() {
+        Empty::new().step(7);
+    }
+
+    #[test]
+    fn goal_reward_and_state_round_trip() {
+        let mut env = Empty::new();
+        for a in [
+            Action::Forward,
+            Action::Forward,
+            Action::Right,
+            Action::Forward,
+        ] {
+            assert_eq!(env.step(a as usize).reward, 0.0);
+        }
+        let s = env.state();
+        let mut other = Empty::new();
+        other.set_state(&s).unwrap();
+        assert_eq!(other.state(), s);
+        let step = other.step(Action::Forward as usize);
+        assert!(step.terminated && !step.truncated);
+        assert_eq!(step.reward, 1.0 - 0.9 * (5.0 / 100.0));
+    }
+}

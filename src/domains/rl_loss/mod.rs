@@ -1,0 +1,124 @@
+//! RL-loss domain: evolving value-based RL losses (Co-Reyes et al., ICLR 2021).
+//!
+//! - [`envs`]: Gymnasium's classic control (CartPole-v1, Acrobot-v1, MountainCar-v0),
+//! - [`minigrid`]: MiniGrid gridworlds with the fully observable encoding,
+//! - [`probe`]: the functional hash's fixed transitions,
+//! - [`dqn`]: the DQN inner loop with a pluggable loss,
+//! - [`burn_loss`]: loss programs as burn computations,
+//! - [`task`] and [`evaluator`]: task files and scoring.
+
+pub mod burn_loss;
+pub mod device;
+pub mod dqn;
+pub mod envs;
+pub mod evaluator;
+pub mod minigrid;
+pub mod probe;
+pub mod task;
+
+pub use burn_loss::ProgramLoss;
+pub use evaluator::RlLossEvaluator;
+pub use task::RlLossTask;
+
+use crate::domains::Evaluator;
+use crate::evolution::TaskSpec;
+use crate::space::SearchSpace;
+use envs::{EnvError, Environment};
+use std::sync::Arc;
+
+/// Every environment id gevo can train on.
+pub fn environment_ids() -> Vec<&'static str> {
+    envs::list()
+        .iter()
+        .chain(minigrid::list())
+        .copied()
+        .collect()
+}
+
+/// The registry's episode time limit of `id` (Gymnasium's for classic control, MiniGrid's
+/// `max_steps` for gridworlds).
+///
+/// # Errors
+/// [`EnvError::UnknownId`] listing the known ids.
+pub fn default_max_steps(id: &str) -> Result<usize, EnvError> {
+    envs::default_max_episode_steps(id)
+        .or_else(|_| minigrid::default_max_steps(id))
+        .map_err(|_| unknown(id))
+}
+
+/// Builds environment `id` with a time limit (`None`: the registry's).
+///
+/// # Errors
+/// [`EnvError::UnknownId`] listing the known ids.
+pub fn make_env(id: &str, max_steps: Option<usize>) -> Result<Box<dyn Environment>, EnvError> {
+    let limit = match max_steps {
+        Some(n) => n,
+        None => default_max_steps(id)?,
+    };
+    if envs::list().contains(&id) {
+        envs::make_with_max_episode_steps(id, Some(limit))
+    } else if minigrid::list().contains(&id) {
+        minigrid::make_with_max_steps(id, limit)
+    } else {
+        Err(unknown(id))
+    }
+}
+
+fn unknown(id: &str) -> EnvError {
+    EnvError::UnknownId(id.to_string(), environment_ids().join(", "))
+}
+
+/// Parses the task files of a spec (each must be an `rl_loss` task).
+///
+/// # Errors
+/// A malformed file (with its line), a task of another domain.
+pub fn load_tasks(spec: &TaskSpec) -> anyhow::Result<Vec<RlLossTask>> {
+    let mut tasks = Vec::new();
+    for (origin, text) in &spec.files {
+        let t: RlLossTask = crate::task::parse_toml(text, origin)?;
+        if t.domain != "rl_loss" {
+            anyhow::bail!(
+                "{origin}: task `{}` is `{}`, not rl_loss; RL task sets take only rl_loss tasks",
+                t.name,
+                t.domain
+            );
+        }
+        t.dqn
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{origin}: [dqn]: {e}"))?;
+        tasks.push(t);
+    }
+    Ok(tasks)
+}
+
+/// Builds the RL-loss evaluator for a task set on `device` (`cpu` or `wgpu`).
+///
+/// # Errors
+/// Malformed task files, unknown environments, a space that is not an RL-loss space, an
+/// unavailable device.
+pub fn build_evaluator(
+    space: SearchSpace,
+    spec: &TaskSpec,
+    device: &str,
+) -> anyhow::Result<Arc<dyn Evaluator>> {
+    for required in [
+        "q_param",
+        "action",
+        "s_tm1",
+        "q_targ_param",
+        "s_t",
+        "reward",
+        "discount",
+    ] {
+        if space.input_index(required).is_none() {
+            anyhow::bail!(
+                "task `{}` trains RL losses, but space `{}` has no input `{required}` (try --space rl_loss)",
+                spec.name,
+                space.name
+            );
+        }
+    }
+    let tasks = load_tasks(spec)?;
+    let device = device::parse(device)?;
+    Ok(Arc::new(RlLossEvaluator::new(space, tasks, device)?))
+}

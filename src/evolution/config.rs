@@ -1,0 +1,92 @@
+//! Campaign settings: one documented struct, stored in the archive so `gevo resume` needs
+//! nothing else.
+
+use super::hurdle::HurdleConfig;
+use crate::hashing::FecConfig;
+use crate::program::mutate::MutationConfig;
+use serde::{Deserialize, Serialize};
+
+/// Which task a campaign runs, self-contained (file texts are embedded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// Task name(s) as given (`nguyen-1`, `cartpole,acrobot`, or a CSV stem).
+    pub name: String,
+    /// Each task file's origin and TOML text (several for RL task sets).
+    #[serde(default)]
+    pub files: Vec<(String, String)>,
+    /// A CSV dataset (`--data FILE.csv`), absolute path.
+    #[serde(default)]
+    pub csv: Option<String>,
+    /// The CSV's target column.
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+/// Everything that defines a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignConfig {
+    /// Search-space name.
+    pub space: String,
+    /// The search space's TOML text.
+    pub space_source: String,
+    /// The task.
+    pub task: TaskSpec,
+    /// Total candidates (initial population included; cache hits count).
+    pub budget: u64,
+    /// Population size `P` (Real et al. 2019 used 100; Co-Reyes et al. 2021 used 300).
+    pub population: usize,
+    /// Tournament size `T` (25 in both papers; 1 is random search).
+    pub tournament: usize,
+    /// Parallel evaluations.
+    pub workers: usize,
+    /// Campaign seed.
+    pub seed: u64,
+    /// Deterministic mode: the same seed and batch give the same archive whatever the timing.
+    pub deterministic: bool,
+    /// Candidates proposed together in deterministic mode (results do not depend on `workers`).
+    pub batch: usize,
+    /// Mutation settings.
+    pub mutation: MutationConfig,
+    /// Functional equivalence cache settings.
+    pub fec: FecConfig,
+    /// Hurdle setting.
+    pub hurdle: HurdleConfig,
+    /// Wall-clock limit per evaluation, seconds.
+    pub time_limit_secs: Option<f64>,
+    /// Seed programs the initial population starts from (`--bootstrap`): name and JSON text.
+    /// Empty: random initial programs.
+    pub seeds: Vec<(String, String)>,
+    /// burn device of the inner loops: `cpu` (flex) or `wgpu`.
+    #[serde(default = "default_device")]
+    pub device: String,
+}
+
+fn default_device() -> String {
+    "cpu".into()
+}
+
+impl CampaignConfig {
+    /// Defaults for a space and task (P=100, T=25 as Real et al. 2019; budget 1000; 1 worker).
+    pub fn new(space: &str, space_source: &str, task: TaskSpec) -> Self {
+        CampaignConfig {
+            space: space.to_string(),
+            space_source: space_source.to_string(),
+            task,
+            budget: 1000,
+            population: 100,
+            tournament: 25,
+            workers: 1,
+            seed: 0,
+            deterministic: false,
+            batch: 8,
+            mutation: MutationConfig::default(),
+            fec: FecConfig::default(),
+            hurdle: HurdleConfig::None,
+            time_limit_secs: None,
+            seeds: vec![],
+            device: default_device(),
+        }
+    }
+}

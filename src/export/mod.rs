@@ -1,0 +1,3 @@
+//! Exporters of discovered programs, one file per target format.
+
+pub mod dot;

@@ -1,0 +1,68 @@
+//! Value types of program nodes.
+//!
+//! Types follow the typed-DAG loss representation of Co-Reyes et al., "Evolving Reinforcement
+//! Learning Algorithms" (ICLR 2021, §3.1). `B` is the batch (rows for symbolic regression,
+//! transitions for RL losses), `A` the number of actions, `S` the observation size.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The type of a node's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum DType {
+    /// One real number per batch row, shape `[B]`.
+    Float,
+    /// One real number per row and action, shape `[B, A]`.
+    List,
+    /// A probability distribution over actions per row, shape `[B, A]` (rows sum to 1).
+    Prob,
+    /// A discrete action per row, shape `[B]` (integer indices in `0..A`).
+    Action,
+    /// An observation per row, shape `[B, S]`.
+    State,
+    /// A Q-network handle; applying it to a `State` gives a `List` of Q-values.
+    Param,
+    /// A scalar constant, broadcast to any numeric shape.
+    Const,
+}
+
+impl DType {
+    /// All types, in a fixed order (used for one-hot encodings).
+    pub const ALL: [DType; 7] = [
+        DType::Float,
+        DType::List,
+        DType::Prob,
+        DType::Action,
+        DType::State,
+        DType::Param,
+        DType::Const,
+    ];
+
+    /// Whether arithmetic ops accept this type (`Float`, `List`, `Prob`, `Const`).
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            DType::Float | DType::List | DType::Prob | DType::Const
+        )
+    }
+
+    /// The lower-case name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::Float => "float",
+            DType::List => "list",
+            DType::Prob => "prob",
+            DType::Action => "action",
+            DType::State => "state",
+            DType::Param => "param",
+            DType::Const => "const",
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

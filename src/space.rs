@@ -1,0 +1,267 @@
+//! Search-space files (`search_spaces/*.toml`): inputs and their types, the op set, the output
+//! type, the node limit, required inputs and how constants are drawn.
+//!
+//! ```toml
+//! name = "rl_loss"
+//! description = "Value-based RL losses (Co-Reyes et al., ICLR 2021)"
+//! output = "float"
+//! max_nodes = 20
+//! required_inputs = ["q_param"]
+//! ops = ["add", "sub", "select_list", "qvalue_list", "const"]
+//! inputs = [{ name = "q_param", dtype = "param" }, { name = "reward", dtype = "float" }]
+//! [constants]
+//! values = [0.5, 0.2, 0.1, 0.01]
+//! ```
+//!
+//! A space whose inputs come from the data (symbolic regression) writes
+//! `task_inputs = "float"` instead of `inputs`; the task's variables become the inputs.
+
+use crate::program::{DType, Input, OpId};
+use serde::Deserialize;
+
+/// A malformed search-space file: names the file, the line and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct SpaceError {
+    /// The file (or `<embedded>/name.toml`).
+    pub file: String,
+    /// 1-based line (0 when the problem is not tied to a line).
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// How new constants are drawn.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstantSpec {
+    /// Choose uniformly from these values (the RL-loss space's 0.5/0.2/0.1/0.01).
+    #[serde(default)]
+    pub values: Vec<f64>,
+    /// Or draw uniformly from `[lo, hi]`.
+    #[serde(default)]
+    pub range: Option<[f64; 2]>,
+    /// Probability that a new leaf argument is a fresh constant rather than an existing value.
+    #[serde(default = "default_const_probability")]
+    pub probability: f64,
+}
+
+fn default_const_probability() -> f64 {
+    0.1
+}
+
+impl Default for ConstantSpec {
+    fn default() -> Self {
+        ConstantSpec {
+            values: vec![],
+            range: Some([-2.0, 2.0]),
+            probability: default_const_probability(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpaceFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    output: DType,
+    max_nodes: usize,
+    #[serde(default)]
+    required_inputs: Vec<String>,
+    ops: Vec<String>,
+    #[serde(default)]
+    inputs: Vec<Input>,
+    #[serde(default)]
+    task_inputs: Option<DType>,
+    #[serde(default)]
+    constants: ConstantSpec,
+    #[serde(default)]
+    init_nodes: Option<[usize; 2]>,
+}
+
+/// A loaded search space.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchSpace {
+    /// Name (the file stem by convention).
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// Inputs, in order (filled from the task when `task_inputs` is set).
+    pub inputs: Vec<Input>,
+    /// When set, inputs come from the task's variables with this type.
+    pub task_inputs: Option<DType>,
+    /// The ops programs may use.
+    pub ops: Vec<OpId>,
+    /// Required output type.
+    pub output: DType,
+    /// Maximum number of op nodes (inputs not counted).
+    pub max_nodes: usize,
+    /// Inputs that must reach the output (e.g. `q_param`: the loss must depend on θ).
+    pub required_inputs: Vec<String>,
+    /// How constants are drawn.
+    pub constants: ConstantSpec,
+    /// Range of op-node counts for random programs.
+    pub init_nodes: [usize; 2],
+    /// The TOML text it was loaded from (stored in archives so a campaign is self-contained).
+    pub source: String,
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].matches('\n').count() + 1
+}
+
+fn line_containing(text: &str, needle: &str) -> usize {
+    text.find(needle).map(|b| line_of(text, b)).unwrap_or(0)
+}
+
+impl SearchSpace {
+    /// Parses a space from TOML text; `file` names it in errors.
+    ///
+    /// # Errors
+    /// [`SpaceError`] with the line of the problem: TOML syntax, unknown keys, unknown ops or
+    /// types, a required input that is not an input, a nonsensical limit.
+    pub fn from_toml(text: &str, file: &str) -> Result<SearchSpace, SpaceError> {
+        let err = |line: usize, message: String| SpaceError {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        let raw: SpaceFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            err(line, e.message().to_string())
+        })?;
+        let mut ops = Vec::new();
+        for name in &raw.ops {
+            let op = OpId::by_name(name).ok_or_else(|| {
+                err(
+                    line_containing(text, &format!("\"{name}\"")),
+                    format!(
+                        "unknown op `{name}` (known ops: {})",
+                        crate::program::ops::op_names().join(", ")
+                    ),
+                )
+            })?;
+            if !ops.contains(&op) {
+                ops.push(op);
+            }
+        }
+        if raw.max_nodes == 0 {
+            return Err(err(
+                line_containing(text, "max_nodes"),
+                "max_nodes must be at least 1".into(),
+            ));
+        }
+        if raw.inputs.is_empty() && raw.task_inputs.is_none() {
+            return Err(err(0, "a space needs `inputs` or `task_inputs`".into()));
+        }
+        for req in &raw.required_inputs {
+            if raw.task_inputs.is_none() && !raw.inputs.iter().any(|i| &i.name == req) {
+                return Err(err(
+                    line_containing(text, "required_inputs"),
+                    format!("required input `{req}` is not one of the inputs"),
+                ));
+            }
+        }
+        let init_nodes = raw.init_nodes.unwrap_or([1, raw.max_nodes.min(8)]);
+        if init_nodes[0] == 0 || init_nodes[0] > init_nodes[1] || init_nodes[1] > raw.max_nodes {
+            return Err(err(
+                line_containing(text, "init_nodes"),
+                format!(
+                    "init_nodes must satisfy 1 <= lo <= hi <= max_nodes ({})",
+                    raw.max_nodes
+                ),
+            ));
+        }
+        if raw.constants.values.is_empty()
+            && raw.constants.range.is_none()
+            && ops.contains(&OpId::constant())
+        {
+            return Err(err(
+                line_containing(text, "[constants]"),
+                "constants need `values` or `range`".into(),
+            ));
+        }
+        Ok(SearchSpace {
+            name: raw.name,
+            description: raw.description,
+            inputs: raw.inputs,
+            task_inputs: raw.task_inputs,
+            ops,
+            output: raw.output,
+            max_nodes: raw.max_nodes,
+            required_inputs: raw.required_inputs,
+            constants: raw.constants,
+            init_nodes,
+            source: text.to_string(),
+        })
+    }
+
+    /// Binds task variables as inputs (for spaces with `task_inputs`); a no-op otherwise.
+    pub fn with_task_inputs(mut self, names: &[String]) -> SearchSpace {
+        if let Some(dtype) = self.task_inputs {
+            self.inputs = names
+                .iter()
+                .map(|n| Input {
+                    name: n.clone(),
+                    dtype,
+                })
+                .collect();
+        }
+        self
+    }
+
+    /// Index of the input called `name`.
+    pub fn input_index(&self, name: &str) -> Option<usize> {
+        self.inputs.iter().position(|i| i.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"
+name = "t"
+output = "float"
+max_nodes = 5
+ops = ["add", "const"]
+task_inputs = "float"
+[constants]
+range = [-1.0, 1.0]
+"#;
+
+    #[test]
+    fn parses_a_valid_space() {
+        let s = SearchSpace::from_toml(OK, "t.toml").unwrap();
+        assert_eq!(s.ops.len(), 2);
+        let s = s.with_task_inputs(&["x".into(), "y".into()]);
+        assert_eq!(s.inputs.len(), 2);
+    }
+
+    #[test]
+    fn unknown_op_names_file_and_line() {
+        let bad = OK.replace("\"add\"", "\"plus\"");
+        let e = SearchSpace::from_toml(&bad, "t.toml").unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(
+            e.to_string().starts_with("t.toml:5: unknown op `plus`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let bad = OK.replace("max_nodes = 5", "max_nodes = = 5");
+        let e = SearchSpace::from_toml(&bad, "t.toml").unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let bad = format!("{OK}\nbogus = 1\n");
+        let e = SearchSpace::from_toml(&bad, "t.toml").unwrap_err();
+        assert!(e.message.contains("bogus"), "{e}");
+    }
+}
