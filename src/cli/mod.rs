@@ -1,5 +1,7 @@
 //! The `gevo` command line (clap). `main.rs` only calls [`main`].
 
+mod env;
+mod eval;
 mod export;
 mod inspect;
 mod list;
@@ -35,6 +37,11 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Export a candidate (or a program file) as JSON or Graphviz DOT.
     Export(export::ExportArgs),
+    /// Re-train an RL loss program under several seeds and report its scores.
+    Eval(eval::EvalArgs),
+    /// Environments: list, replay from a state, roll out a trained agent.
+    #[command(subcommand)]
+    Env(env::EnvCommand),
     /// List the search spaces that ship with gevo.
     Spaces,
     /// List the tasks that ship with gevo.
@@ -56,6 +63,8 @@ pub fn main() -> ExitCode {
         Command::Inspect(a) => inspect::inspect(a),
         Command::Show(a) => show::show(a),
         Command::Export(a) => export::export(a),
+        Command::Eval(a) => eval::eval(a),
+        Command::Env(c) => env::env(c),
         Command::Spaces => list::spaces(),
         Command::Tasks => list::tasks(),
     };

@@ -321,3 +321,145 @@ impl DqnLoss for ProgramLoss {
         self.forward(inputs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domains::rl_loss::dqn::QNetwork;
+    use crate::program::generate::random_program;
+    use crate::program::interpreter::Interpreter;
+    use crate::space::SearchSpace;
+    use burn::tensor::{Device, TensorData};
+
+    fn space(name: &str) -> SearchSpace {
+        let src = crate::catalog::space(name).unwrap();
+        SearchSpace::from_toml(&src.text, &src.origin).unwrap()
+    }
+
+    /// Random transitions as f64 values (interpreter) and as burn tensors.
+    struct Batch {
+        values: Vec<Value>,
+        s_tm1: Tensor<2>,
+        action: Tensor<1, Int>,
+        reward: Tensor<1>,
+        discount: Tensor<1>,
+        s_t: Tensor<2>,
+    }
+
+    fn batch(device: &Device, rng: &mut ChaCha8Rng) -> Batch {
+        use rand::Rng;
+        let (b, s) = (16, 4);
+        let r32 = |rng: &mut ChaCha8Rng, n: usize| -> Vec<f32> {
+            (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
+        };
+        let s_tm1 = r32(rng, b * s);
+        let s_t = r32(rng, b * s);
+        let reward = r32(rng, b);
+        let discount: Vec<f32> = (0..b)
+            .map(|i| if i % 4 == 0 { 0.0 } else { 0.99 })
+            .collect();
+        let action: Vec<i64> = (0..b).map(|_| rng.random_range(0..3)).collect();
+        let f = |v: &[f32]| v.iter().map(|x| *x as f64).collect::<Vec<_>>();
+        let values = vec![
+            Value::scalar(0.0),
+            Value::column(action.iter().map(|a| *a as f64).collect()),
+            Value::matrix(f(&s_tm1), s),
+            Value::scalar(1.0),
+            Value::matrix(f(&s_t), s),
+            Value::column(f(&reward)),
+            Value::column(f(&discount)),
+        ];
+        Batch {
+            values,
+            s_tm1: Tensor::from_data(TensorData::new(s_tm1, [b, s]), device),
+            action: Tensor::from_data(TensorData::new(action, [b]), device),
+            reward: Tensor::from_data(TensorData::new(reward, [b]), device),
+            discount: Tensor::from_data(TensorData::new(discount, [b]), device),
+            s_t: Tensor::from_data(TensorData::new(s_t, [b, s]), device),
+        }
+    }
+
+    /// The burn kernels and the f64 kernels agree on the seeds and on random programs of the
+    /// 34-op space (every op appears many times).
+    #[test]
+    fn burn_and_f64_paths_agree() {
+        let device = Device::flex();
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let online = QNetwork::new(4, &[8], 3, &mut rng, &device);
+        let target = QNetwork::new(4, &[8], 3, &mut rng, &device);
+        let nets = [online.to_f64(), target.to_f64()];
+        let large = space("rl_loss_large");
+        let mut programs: Vec<Program> = crate::catalog::seeds("rl_loss")
+            .iter()
+            .map(|(n, t)| Program::from_json(t, n).unwrap())
+            .collect();
+        let noise = crate::program::OpId::by_name("add_gaussian_noise").unwrap();
+        while programs.len() < 300 {
+            let p = random_program(&large, &mut rng).unwrap();
+            if !p.nodes.iter().any(|n| n.op == noise) {
+                programs.push(p);
+            }
+        }
+        let mut it = Interpreter::new();
+        let mut compared = 0;
+        for (k, p) in programs.iter().enumerate() {
+            let b = batch(&device, &mut rng);
+            let inputs = LossInputs {
+                online: &online,
+                target: &target,
+                s_tm1: b.s_tm1.clone(),
+                action: b.action.clone(),
+                reward: b.reward.clone(),
+                discount: b.discount.clone(),
+                s_t: b.s_t.clone(),
+            };
+            let got: Vec<f32> = ProgramLoss::new(p.clone())
+                .forward(&inputs)
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            let mut krng = ChaCha8Rng::seed_from_u64(0);
+            let mut ctx = KernelContext {
+                networks: &nets,
+                rng: &mut krng,
+            };
+            let want = it.run(p, &b.values, &mut ctx).broadcast_to(16, 1);
+            for (g, w) in got.iter().zip(&want) {
+                let (g, w) = (*g as f64, *w);
+                if !w.is_finite() || w.abs() > 1e6 {
+                    continue; // f32 overflows where f64 does not
+                }
+                let tol = 1e-3 * (1.0 + w.abs());
+                assert!(
+                    (g - w).abs() <= tol,
+                    "program {k}: burn {g} vs f64 {w}\n{}",
+                    crate::program::print::infix(p)
+                );
+                compared += 1;
+            }
+        }
+        assert!(
+            compared > 3000,
+            "too few finite outputs compared: {compared}"
+        );
+    }
+
+    /// Gradients reach θ through every seed loss.
+    #[test]
+    fn seed_losses_are_differentiable_in_theta() {
+        use crate::domains::rl_loss::dqn::{DqnConfig, train};
+        for (name, text) in crate::catalog::seeds("rl_loss") {
+            let p = Program::from_json(&text, &name).unwrap();
+            let mut env = crate::domains::rl_loss::make_env("CartPole-v1", Some(200)).unwrap();
+            let cfg = DqnConfig {
+                max_env_steps: 300,
+                min_replay_size: 64,
+                train_episodes: 1000,
+                ..DqnConfig::default()
+            };
+            let report = train(env.as_mut(), &ProgramLoss::new(p), &cfg, &Device::flex());
+            assert!(report.grad_steps > 0, "{name}: no gradient steps");
+            assert_eq!(report.env_steps, 300, "{name}");
+        }
+    }
+}

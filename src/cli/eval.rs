@@ -1,0 +1,163 @@
+//! `gevo eval PROGRAM.json --task T --seeds N`: re-train a loss program under several seeds.
+
+use crate::domains::rl_loss::dqn::TrainingOutcome;
+use crate::domains::rl_loss::task::normalized_score;
+use crate::domains::rl_loss::{RlLossEvaluator, load_tasks};
+use crate::program::Program;
+use crate::space::SearchSpace;
+use anyhow::anyhow;
+use clap::Args;
+use rayon::prelude::*;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Arguments of `gevo eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The loss program (.json), e.g. search_spaces/rl_loss/seeds/dqn.json or an export.
+    pub program: PathBuf,
+    /// Task(s), comma separated (e.g. cartpole or cartpole,acrobot).
+    #[arg(long)]
+    pub task: String,
+    /// Number of seeds (0..N).
+    #[arg(long, default_value_t = 5)]
+    pub seeds: u64,
+    /// Search space the program belongs to.
+    #[arg(long, default_value = "rl_loss")]
+    pub space: String,
+    /// Parallel trainings [default: number of CPU cores].
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Device: cpu or wgpu.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Print one JSON document (per-seed scores and learning curves).
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, var.sqrt())
+}
+
+pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
+    let program = Program::load(&a.program)?;
+    let src = crate::catalog::space(&a.space)
+        .ok_or_else(|| anyhow!("unknown search space `{}`", a.space))?;
+    let space = SearchSpace::from_toml(&src.text, &src.origin)?;
+    crate::program::validate::validate(&program, &space)
+        .map_err(|e| anyhow!("{}: {e}", a.program.display()))?;
+    let spec = crate::task::resolve(&a.task)?;
+    let tasks = load_tasks(&spec)?;
+    let device = crate::domains::rl_loss::device::parse(&a.device)?;
+    let ev = RlLossEvaluator::new(space, tasks.clone(), device)?;
+    let workers = a.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers.max(1))
+        .build()?;
+    let jobs: Vec<(u64, usize)> = (0..a.seeds)
+        .flat_map(|s| (0..tasks.len()).map(move |k| (s, k)))
+        .collect();
+    let reports: Vec<((u64, usize), anyhow::Result<_>)> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(s, k)| {
+                (
+                    (s, k),
+                    ev.train(&program, k, s.wrapping_add(k as u64), None),
+                )
+            })
+            .collect()
+    });
+    let mut per_seed = Vec::new();
+    let mut curves = Vec::new();
+    for s in 0..a.seeds {
+        let mut total = 0.0;
+        let mut detail = serde_json::Map::new();
+        for (k, task) in tasks.iter().enumerate() {
+            let report = reports
+                .iter()
+                .find(|((ss, kk), _)| *ss == s && *kk == k)
+                .map(|(_, r)| r)
+                .expect("every job ran");
+            let report = report.as_ref().map_err(|e| anyhow!("{e:#}"))?;
+            let mean = RlLossEvaluator::mean_final_return(task, report);
+            let score = if report.outcome == TrainingOutcome::Completed {
+                normalized_score(mean, task.environment.return_range)
+            } else {
+                0.0
+            };
+            total += score;
+            detail.insert(task.name.clone(), json!({"score": score, "mean_return": mean, "outcome": format!("{:?}", report.outcome), "episodes": report.episode_returns.len(), "env_steps": report.env_steps, "wall_secs": report.wall_secs}));
+            curves.push(
+                json!({"seed": s, "task": task.name, "episode_returns": report.episode_returns}),
+            );
+        }
+        per_seed.push((s, total, detail));
+    }
+    let scores: Vec<f64> = per_seed.iter().map(|p| p.1).collect();
+    let (m, sd) = mean_std(&scores);
+    if a.json {
+        let doc = json!({
+            "program": a.program.display().to_string(),
+            "task": a.task,
+            "scores": scores,
+            "mean": m,
+            "std": sd,
+            "per_seed": per_seed.iter().map(|(s, t, d)| json!({"seed": s, "score": t, "tasks": d})).collect::<Vec<_>>(),
+            "learning_curves": curves,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!("program {}  task {}", a.program.display(), a.task);
+    for (s, t, d) in &per_seed {
+        let parts: Vec<String> = d
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k} {:.3} (return {:.1}, {})",
+                    v["score"].as_f64().unwrap_or(0.0),
+                    v["mean_return"].as_f64().unwrap_or(0.0),
+                    v["outcome"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        println!("seed {s}: score {t:.3}  {}", parts.join("; "));
+    }
+    println!("mean score {m:.3} ± {sd:.3} (std over {} seeds)", a.seeds);
+    println!("learning curve (mean training return per tenth of training, seed-averaged):");
+    for task in &tasks {
+        let rows: Vec<&Vec<serde_json::Value>> = curves
+            .iter()
+            .filter(|c| c["task"] == task.name)
+            .filter_map(|c| c["episode_returns"].as_array())
+            .collect();
+        let mut line = Vec::new();
+        for dec in 0..10 {
+            let mut acc = Vec::new();
+            for r in &rows {
+                let n = r.len();
+                let (lo, hi) = (
+                    dec * n / 10,
+                    ((dec + 1) * n / 10).max(dec * n / 10 + 1).min(n),
+                );
+                let seg: Vec<f64> = r[lo.min(n)..hi].iter().filter_map(|v| v.as_f64()).collect();
+                if !seg.is_empty() {
+                    acc.push(seg.iter().sum::<f64>() / seg.len() as f64);
+                }
+            }
+            if !acc.is_empty() {
+                line.push(format!("{:.1}", acc.iter().sum::<f64>() / acc.len() as f64));
+            }
+        }
+        println!("  {}: {}", task.name, line.join("  "));
+    }
+    Ok(())
+}

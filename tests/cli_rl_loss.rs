@@ -1,0 +1,306 @@
+//! RL-loss domain through the real binary: environments, evaluation, campaigns, bad input.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A CartPole task with a tiny training budget, so tests stay fast.
+fn small_task(dir: &Path) -> PathBuf {
+    sized_task(dir, 15, 1500)
+}
+
+fn sized_task(dir: &Path, episodes: u32, steps: u32) -> PathBuf {
+    let p = dir.join("cartpole-small.toml");
+    std::fs::write(
+        &p,
+        r#"domain = "rl_loss"
+name = "cartpole-small"
+[environment]
+id = "CartPole-v1"
+max_episode_steps = 200
+return_range = [0.0, 200.0]
+score_episodes = 5
+[dqn]
+train_episodes = {episodes}
+max_env_steps = {steps}
+min_replay_size = 64
+"#
+        .replace("{episodes}", &episodes.to_string())
+        .replace("{steps}", &steps.to_string()),
+    )
+    .unwrap();
+    p
+}
+
+fn seed_path(name: &str) -> String {
+    format!(
+        "{}/search_spaces/rl_loss/seeds/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn env_replay_follows_the_gymnasium_fixture() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/envs/cartpole_v1.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let fx: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ep = &fx["episodes"][0];
+    let state: Vec<String> = ep["initial_state"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let actions: Vec<String> = ep["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(100)
+        .map(|v| v.to_string())
+        .collect();
+    let out = ok(&[
+        "env",
+        "replay",
+        "--env",
+        "CartPole-v1",
+        "--state",
+        &state.join(","),
+        "--actions",
+        &actions.join(","),
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), actions.len());
+    for (i, s) in steps.iter().enumerate() {
+        for (got, want) in s["obs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(ep["obs"][i].as_array().unwrap())
+        {
+            let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+            assert!(
+                (g - w).abs() <= 1e-7 * (1.0 + w.abs()),
+                "step {i}: {g} vs {w}"
+            );
+        }
+        assert_eq!(s["reward"], ep["rewards"][i]);
+        assert_eq!(s["terminated"], ep["terminated"][i]);
+        assert_eq!(s["truncated"], ep["truncated"][i]);
+    }
+    let list = ok(&["env", "list"]);
+    for id in [
+        "CartPole-v1",
+        "Acrobot-v1",
+        "MountainCar-v0",
+        "MiniGrid-DoorKey-5x5-v0",
+    ] {
+        assert!(list.contains(id), "{list}");
+    }
+}
+
+#[test]
+fn env_bad_input_is_reported() {
+    let e = fails(&[
+        "env",
+        "replay",
+        "--env",
+        "Pong-v5",
+        "--state",
+        "0",
+        "--actions",
+        "0",
+    ]);
+    assert!(
+        e.contains("unknown environment id `Pong-v5`") && e.contains("CartPole-v1"),
+        "{e}"
+    );
+    let e = fails(&[
+        "env",
+        "replay",
+        "--env",
+        "CartPole-v1",
+        "--state",
+        "0,0,0",
+        "--actions",
+        "0",
+    ]);
+    assert!(e.contains("length 3, expected 4"), "{e}");
+    let e = fails(&[
+        "env",
+        "replay",
+        "--env",
+        "Acrobot-v1",
+        "--state",
+        "0,0,0,0",
+        "--actions",
+        "1,3",
+    ]);
+    assert!(e.contains("action 3 out of range"), "{e}");
+}
+
+#[test]
+fn eval_retrains_a_program_under_seeds() {
+    let t = tempfile::tempdir().unwrap();
+    let task = small_task(t.path());
+    let out = ok(&[
+        "eval",
+        &seed_path("dqn"),
+        "--task",
+        task.to_str().unwrap(),
+        "--seeds",
+        "2",
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["scores"].as_array().unwrap().len(), 2);
+    for s in doc["scores"].as_array().unwrap() {
+        let v = s.as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&v), "{v}");
+    }
+    let curve = doc["learning_curves"][0]["episode_returns"]
+        .as_array()
+        .unwrap();
+    assert_eq!(curve.len(), 15);
+    let text = ok(&[
+        "eval",
+        &seed_path("dqn_clipped"),
+        "--task",
+        task.to_str().unwrap(),
+        "--seeds",
+        "1",
+    ]);
+    assert!(text.contains("mean score"), "{text}");
+}
+
+#[test]
+fn invalid_losses_and_mismatched_spaces_are_rejected() {
+    let t = tempfile::tempdir().unwrap();
+    let task = small_task(t.path());
+    // reward only: no path from q_param to the loss.
+    let dqn: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(seed_path("dqn")).unwrap()).unwrap();
+    let mut bad = dqn.clone();
+    bad["nodes"] = serde_json::json!([{"op": "square", "args": [5]}]);
+    bad["output"] = serde_json::json!(7);
+    let p = t.path().join("bad.json");
+    std::fs::write(&p, bad.to_string()).unwrap();
+    let e = fails(&[
+        "eval",
+        p.to_str().unwrap(),
+        "--task",
+        task.to_str().unwrap(),
+        "--seeds",
+        "1",
+    ]);
+    assert!(
+        e.contains("required input `q_param` does not reach the output"),
+        "{e}"
+    );
+    let e = fails(&[
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--task",
+        "cartpole",
+        "--archive",
+        t.path().join("a").to_str().unwrap(),
+    ]);
+    assert!(e.contains("no input `q_param`"), "{e}");
+    let bad_env = t.path().join("bad-env.toml");
+    std::fs::write(
+        &bad_env,
+        std::fs::read_to_string(&task)
+            .unwrap()
+            .replace("CartPole-v1", "CartPole-v9"),
+    )
+    .unwrap();
+    let e = fails(&[
+        "run",
+        "--space",
+        "rl_loss",
+        "--task",
+        bad_env.to_str().unwrap(),
+        "--archive",
+        t.path().join("b").to_str().unwrap(),
+    ]);
+    assert!(e.contains("unknown environment id `CartPole-v9`"), "{e}");
+    assert!(!t.path().join("b").exists());
+}
+
+#[test]
+fn bootstrapped_campaign_survives_a_kill_mid_training() {
+    let t = tempfile::tempdir().unwrap();
+    let task = sized_task(t.path(), 60, 6000);
+    let arch = t.path().join("rl");
+    let d = arch.to_str().unwrap();
+    let mut child = Command::new(bin())
+        .args([
+            "run",
+            "--space",
+            "rl_loss",
+            "--task",
+            task.to_str().unwrap(),
+            "--bootstrap",
+            "dqn,dqn_reg",
+            "--budget",
+            "10",
+            "--population",
+            "4",
+            "--tournament",
+            "2",
+            "--workers",
+            "2",
+            "--archive",
+            d,
+            "--quiet",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let live = arch.join("live.json");
+    loop {
+        let n = std::fs::read_to_string(&live)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["stats"]["candidates"].as_u64())
+            .unwrap_or(0);
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the campaign finished before it could be killed"
+        );
+        if n >= 2 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(300), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = inspect(&arch, 100);
+    let n_before = before["stats"]["candidates"].as_u64().unwrap();
+    assert!(n_before >= 2);
+    ok(&["resume", d, "--quiet"]);
+    let after = inspect(&arch, 100);
+    assert_eq!(after["stats"]["candidates"].as_u64(), Some(10));
+    assert_eq!(after["status"], "finished");
+    // The seeds were evaluated first and kept.
+    let shown: serde_json::Value = serde_json::from_str(&ok(&["show", d, "0", "--json"])).unwrap();
+    assert_eq!(shown["seed"], "dqn");
+    assert!(
+        shown["details"]["cartpole-small/score"].as_f64().is_some(),
+        "{shown}"
+    );
+    for r in after["top"].as_array().unwrap() {
+        assert!(r["fitness"].as_f64().unwrap() >= 0.0);
+    }
+}
