@@ -7,14 +7,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn live_candidates(dir: &Path) -> u64 {
-    std::fs::read_to_string(dir.join("live.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| v["stats"]["candidates"].as_u64())
-        .unwrap_or(0)
-}
-
 /// Starts `gevo run …` and SIGKILLs it once its live summary shows `at_least` candidates.
 /// Returns the live summary read just before the kill.
 fn run_and_kill(args: &[&str], dir: &Path, at_least: u64) -> serde_json::Value {

@@ -267,13 +267,8 @@ fn bootstrapped_campaign_survives_a_kill_mid_training() {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    let live = arch.join("live.json");
     loop {
-        let n = std::fs::read_to_string(&live)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v["stats"]["candidates"].as_u64())
-            .unwrap_or(0);
+        let n = live_candidates(&arch);
         assert!(
             child.try_wait().unwrap().is_none(),
             "the campaign finished before it could be killed"

@@ -14,7 +14,7 @@ use super::population::{Member, Population};
 use crate::archive::store::PendingEvaluation;
 use crate::archive::{Archive, ArchiveError, CampaignState, CandidateRecord, LiveSummary, Stats};
 use crate::domains::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
-use crate::hashing::fec::Lookup;
+use crate::hashing::fec::{FecEntry, Lookup};
 use crate::hashing::{
     Fingerprint, FunctionalEquivalenceCache, fingerprint_of_outputs, structural_hash,
 };
@@ -231,7 +231,7 @@ impl Campaign {
                 let p = self.propose();
                 match self.fec.lookup(p.fingerprint, &mut self.rng) {
                     Lookup::Hit(e) => {
-                        let rec = self.record_hit(p, e.fitness, e.test_score);
+                        let rec = self.record_hit(p, &e);
                         self.insert(rec, observer)?;
                     }
                     Lookup::Miss => {
@@ -240,7 +240,7 @@ impl Campaign {
                         let tx = tx.clone();
                         in_flight += 1;
                         pool.spawn(move || {
-                            let e = ev.evaluate(&p.program, &ctx);
+                            let e = evaluate_guarded(ev.as_ref(), &p.program, &ctx);
                             let _ = tx.send((p, e));
                         });
                     }
@@ -265,13 +265,13 @@ impl Campaign {
         while self.inserted < self.config.budget {
             let n = (self.config.budget - self.inserted).min(self.config.batch.max(1) as u64);
             let proposals: Vec<Proposal> = (0..n).map(|_| self.propose()).collect();
-            let mut hits: HashMap<u64, (Option<f64>, Option<f64>)> = HashMap::new();
+            let mut hits: HashMap<u64, FecEntry> = HashMap::new();
             let mut reused: HashMap<u64, Evaluation> = HashMap::new();
             let mut todo = Vec::new();
             for p in &proposals {
                 match self.fec.lookup(p.fingerprint, &mut self.rng) {
                     Lookup::Hit(e) => {
-                        hits.insert(p.id, (e.fitness, e.test_score));
+                        hits.insert(p.id, e);
                     }
                     Lookup::Miss => match self.archive.pending(p.id)? {
                         Some(pe) if pe.fingerprint == p.fingerprint => {
@@ -286,7 +286,7 @@ impl Campaign {
             let results: Vec<(u64, Evaluation)> = pool.install(|| {
                 todo.par_iter()
                     .map(|(p, ctx)| {
-                        let e = ev.evaluate(&p.program, ctx);
+                        let e = evaluate_guarded(ev.as_ref(), &p.program, ctx);
                         // Keep costly finished work across a kill (cheap work is simply redone);
                         // a write failure only costs a re-run.
                         if e.cost.wall_secs >= PENDING_MIN_SECS {
@@ -302,8 +302,8 @@ impl Campaign {
             });
             reused.extend(results);
             for p in proposals {
-                let rec = if let Some((f, t)) = hits.remove(&p.id) {
-                    self.record_hit(p, f, t)
+                let rec = if let Some(e) = hits.remove(&p.id) {
+                    self.record_hit(p, &e)
                 } else {
                     let e = reused.remove(&p.id).expect("every miss was evaluated");
                     self.record_evaluated(p, e)
@@ -382,20 +382,11 @@ impl Campaign {
         }
     }
 
-    fn record_hit(
-        &mut self,
-        p: Proposal,
-        fitness: Option<f64>,
-        test: Option<f64>,
-    ) -> CandidateRecord {
+    fn record_hit(&mut self, p: Proposal, e: &FecEntry) -> CandidateRecord {
         let mut r = self.base_record(&p);
-        r.fitness = fitness;
-        r.test_score = test;
-        r.outcome = if fitness.is_some() {
-            Outcome::Ok
-        } else {
-            Outcome::NonFinite
-        };
+        r.fitness = e.fitness;
+        r.test_score = e.test_score;
+        r.outcome = e.outcome;
         r.fec_hit = true;
         self.programs.insert(p.id, p.program);
         r
@@ -403,11 +394,8 @@ impl Campaign {
 
     fn record_evaluated(&mut self, p: Proposal, e: Evaluation) -> CandidateRecord {
         let mut r = self.base_record(&p);
-        // Hurdle-stopped candidates are not cached: their fitness is only a first-stage score.
-        if e.outcome != Outcome::Hurdle {
-            self.fec
-                .record(p.fingerprint, p.id, e.fitness, e.test_score);
-        }
+        // Hurdle stops are cached too: a functional duplicate would stop at the same hurdle.
+        self.fec.record(p.fingerprint, p.id, e.fitness, e.test_score, e.outcome);
         r.fitness = e.fitness;
         r.test_score = e.test_score;
         r.details = e.details;
@@ -420,9 +408,8 @@ impl Campaign {
     /// Inserts a record that was archived but not yet part of the committed state.
     fn adopt(&mut self, r: CandidateRecord) {
         self.programs.insert(r.id, r.program());
-        if !r.fec_hit && r.outcome != Outcome::Hurdle {
-            self.fec
-                .record(r.fingerprint, r.id, r.fitness, r.test_score);
+        if !r.fec_hit {
+            self.fec.record(r.fingerprint, r.id, r.fitness, r.test_score, r.outcome);
         }
         self.stats.count(&r);
         if let Some(old) = self.population.push(Member {
@@ -498,6 +485,16 @@ impl Campaign {
         }
         Ok(())
     }
+}
+
+/// Evaluates, turning a panic inside the evaluator into an `invalid` outcome so one bad
+/// candidate cannot stop (or hang) the campaign.
+fn evaluate_guarded(ev: &dyn Evaluator, p: &Program, ctx: &EvalContext) -> Evaluation {
+    let start = Instant::now();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ev.evaluate(p, ctx))).unwrap_or_else(|_| {
+        tracing::error!("evaluation panicked; recorded as invalid: {}", infix_top(p));
+        Evaluation::failed(Outcome::Invalid, Cost { wall_secs: start.elapsed().as_secs_f64(), steps: 0 })
+    })
 }
 
 /// Sort key of records: fitness, failures last.

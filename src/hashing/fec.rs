@@ -8,6 +8,7 @@
 //! evaluations have been averaged). It is bounded (least recently used entries are evicted).
 
 use super::Fingerprint;
+use crate::domains::Outcome;
 use lru::LruCache;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -49,6 +50,9 @@ pub struct FecEntry {
     pub fitness: Option<f64>,
     /// Mean test score, when the domain reports one.
     pub test_score: Option<f64>,
+    /// How the evaluation ended (the first successful one when aggregating); hits reproduce
+    /// it, hurdle stops included.
+    pub outcome: Outcome,
     /// Number of real evaluations averaged.
     pub evaluations: u32,
     /// Hits served.
@@ -110,6 +114,7 @@ impl FunctionalEquivalenceCache {
         id: u64,
         fitness: Option<f64>,
         test_score: Option<f64>,
+        outcome: Outcome,
     ) {
         if !self.config.enabled {
             return;
@@ -124,6 +129,9 @@ impl FunctionalEquivalenceCache {
                 (Some(a), Some(b)) => Some((a * n + b) / (n + 1.0)),
                 (a, b) => a.or(b),
             };
+            if outcome == Outcome::Ok {
+                e.outcome = outcome;
+            }
             e.evaluations += 1;
         } else {
             self.entries.put(
@@ -131,6 +139,7 @@ impl FunctionalEquivalenceCache {
                 FecEntry {
                     fitness,
                     test_score,
+                    outcome,
                     evaluations: 1,
                     hits: 0,
                     first_id: id,
@@ -185,7 +194,7 @@ mod tests {
         });
         let mut r = rng();
         assert_eq!(c.lookup(Fingerprint(1), &mut r), Lookup::Miss);
-        c.record(Fingerprint(1), 10, Some(0.5), None);
+        c.record(Fingerprint(1), 10, Some(0.5), None, Outcome::Ok);
         match c.lookup(Fingerprint(1), &mut r) {
             Lookup::Hit(e) => {
                 assert_eq!(e.fitness, Some(0.5));
@@ -194,9 +203,9 @@ mod tests {
             }
             Lookup::Miss => panic!("expected a hit"),
         }
-        c.record(Fingerprint(2), 11, Some(0.1), None);
+        c.record(Fingerprint(2), 11, Some(0.1), None, Outcome::Ok);
         assert!(matches!(c.lookup(Fingerprint(1), &mut r), Lookup::Hit(_)));
-        c.record(Fingerprint(3), 12, Some(0.2), None);
+        c.record(Fingerprint(3), 12, Some(0.2), None, Outcome::Ok);
         assert_eq!(c.len(), 2);
         // 1 was used more recently than 2, so 2 was evicted.
         assert_eq!(c.lookup(Fingerprint(2), &mut r), Lookup::Miss);
@@ -210,9 +219,9 @@ mod tests {
             ..Default::default()
         });
         let mut r = rng();
-        c.record(Fingerprint(7), 1, Some(1.0), None);
+        c.record(Fingerprint(7), 1, Some(1.0), None, Outcome::Ok);
         assert_eq!(c.lookup(Fingerprint(7), &mut r), Lookup::Miss);
-        c.record(Fingerprint(7), 2, Some(0.0), None);
+        c.record(Fingerprint(7), 2, Some(0.0), None, Outcome::Ok);
         match c.lookup(Fingerprint(7), &mut r) {
             Lookup::Hit(e) => assert_eq!(e.fitness, Some(0.5)),
             Lookup::Miss => panic!("expected a hit"),
@@ -226,7 +235,7 @@ mod tests {
             ..Default::default()
         });
         let mut r = rng();
-        c.record(Fingerprint(7), 1, Some(1.0), None);
+        c.record(Fingerprint(7), 1, Some(1.0), None, Outcome::Ok);
         assert_eq!(c.lookup(Fingerprint(7), &mut r), Lookup::Miss);
         assert!(c.is_empty());
     }
@@ -235,7 +244,7 @@ mod tests {
     fn snapshot_roundtrip_keeps_order() {
         let mut c = FunctionalEquivalenceCache::new(FecConfig::default());
         for i in 0..5 {
-            c.record(Fingerprint(i), i as u64, Some(i as f64), None);
+            c.record(Fingerprint(i), i as u64, Some(i as f64), None, Outcome::Ok);
         }
         let snap = c.snapshot();
         let d = FunctionalEquivalenceCache::restore(FecConfig::default(), snap.clone());

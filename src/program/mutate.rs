@@ -361,3 +361,72 @@ fn perturb_constant(p: &Program, space: &SearchSpace, rng: &mut ChaCha8Rng) -> O
     c.nodes[k].value = Some(new);
     Some(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::print::infix;
+    use rand::SeedableRng;
+    use std::collections::HashSet;
+
+    fn space(name: &str) -> SearchSpace {
+        let src = crate::catalog::space(name).unwrap();
+        let s = SearchSpace::from_toml(&src.text, &src.origin).unwrap();
+        s.with_task_inputs(&["x".into(), "y".into()])
+    }
+
+    /// Every child is valid, differs from its parent, and every mutation kind occurs.
+    #[test]
+    fn children_are_valid_and_different_in_every_space() {
+        for name in ["symbolic_regression", "rl_loss", "rl_loss_large"] {
+            let s = space(name);
+            let mut rng = ChaCha8Rng::seed_from_u64(5);
+            let mut kinds = HashSet::new();
+            let mut p = random_program(&s, &mut rng).unwrap();
+            for i in 0..3000 {
+                let (c, kind) = mutate(&p, &s, &MutationConfig::default(), &mut rng);
+                assert!(validate(&c, &s).is_ok(), "{name}: invalid child by {kind:?}: {}", infix(&c));
+                assert_ne!(c, p, "{name}: child equals parent");
+                kinds.insert(kind);
+                // Walk: keep mutating the child, restarting now and then.
+                p = if i % 100 == 99 { random_program(&s, &mut rng).unwrap() } else { c };
+            }
+            assert_eq!(kinds.len(), 6, "{name}: kinds seen {kinds:?}");
+        }
+    }
+
+    #[test]
+    fn interposition_grows_the_expression_on_an_edge() {
+        let s = space("symbolic_regression");
+        let p = Program::from_json(
+            r#"{"inputs":[{"name":"x","dtype":"float"},{"name":"y","dtype":"float"}],"nodes":[{"op":"mul","args":[0,0]}],"output":2}"#,
+            "t",
+        )
+        .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..50 {
+            let c = interpose(&p, &s, &mut rng).unwrap();
+            assert!(validate(&c, &s).is_ok());
+            assert_eq!(c.size(), 2, "one new live node: {}", infix(&c));
+        }
+    }
+
+    #[test]
+    fn constant_perturbation_scales_within_range() {
+        let s = space("symbolic_regression");
+        let p = Program::from_json(
+            r#"{"inputs":[{"name":"x","dtype":"float"},{"name":"y","dtype":"float"}],"nodes":[{"op":"const","value":1.0},{"op":"mul","args":[0,2]}],"output":3}"#,
+            "t",
+        )
+        .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let mut flips = 0;
+        for _ in 0..2000 {
+            let c = perturb_constant(&p, &s, &mut rng).unwrap();
+            let v = c.nodes[0].value.unwrap();
+            assert!((0.5..2.0).contains(&v.abs()), "{v}");
+            flips += (v < 0.0) as usize;
+        }
+        assert!((120..280).contains(&flips), "sign flips with p = 0.1: {flips}");
+    }
+}

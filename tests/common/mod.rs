@@ -51,3 +51,12 @@ pub fn inspect(dir: &Path, top: usize) -> serde_json::Value {
     ]);
     serde_json::from_str(&s).expect("inspect --json prints JSON")
 }
+
+/// Candidates reported by a running campaign's `live.json` (0 before the first summary).
+pub fn live_candidates(dir: &Path) -> u64 {
+    std::fs::read_to_string(dir.join("live.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["stats"]["candidates"].as_u64())
+        .unwrap_or(0)
+}

@@ -84,15 +84,7 @@ impl LossProbe {
 
     /// Inputs of the space's order mapped to probe values, by input name.
     fn inputs_for(&self, program: &Program, set: usize) -> Vec<Value> {
-        let names = [
-            "q_param",
-            "action",
-            "s_tm1",
-            "q_targ_param",
-            "s_t",
-            "reward",
-            "discount",
-        ];
+        let names = super::LOSS_INPUTS;
         program
             .inputs
             .iter()

@@ -85,6 +85,19 @@ pub fn fit_scores(pred: &Value, y: &[f64]) -> Option<FitScores> {
     Some(FitScores { mse, nrmse, r2 })
 }
 
+/// Runs `p` on `x` with this thread's interpreter (RNG reset) and hands the output to `f`.
+fn with_output<T>(p: &Program, x: &[Value], f: impl FnOnce(&Value) -> T) -> T {
+    INTERPRETER.with(|it| {
+        let mut it = it.borrow_mut();
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut ctx = KernelContext {
+            networks: &[],
+            rng: &mut rng,
+        };
+        f(it.run(p, x, &mut ctx))
+    })
+}
+
 fn columns(d: &Dataset) -> Vec<Value> {
     d.columns.iter().map(|c| Value::column(c.clone())).collect()
 }
@@ -120,16 +133,7 @@ impl SymbolicRegressionEvaluator {
     }
 
     fn score(&self, p: &Program, x: &[Value], y: &[f64]) -> Option<FitScores> {
-        INTERPRETER.with(|it| {
-            let mut it = it.borrow_mut();
-            let mut rng = ChaCha8Rng::seed_from_u64(0);
-            let mut ctx = KernelContext {
-                networks: &[],
-                rng: &mut rng,
-            };
-            let out = it.run(p, x, &mut ctx);
-            fit_scores(out, y)
-        })
+        with_output(p, x, |out| fit_scores(out, y))
     }
 
     /// Training-set predictions' fit (the fitness's basis), for benchmarks and tests.
@@ -197,14 +201,6 @@ impl Evaluator for SymbolicRegressionEvaluator {
     }
 
     fn probe_outputs(&self, p: &Program) -> Vec<f64> {
-        INTERPRETER.with(|it| {
-            let mut it = it.borrow_mut();
-            let mut rng = ChaCha8Rng::seed_from_u64(0);
-            let mut ctx = KernelContext {
-                networks: &[],
-                rng: &mut rng,
-            };
-            it.run(p, &self.probe, &mut ctx).broadcast_to(PROBE_ROWS, 1)
-        })
+        with_output(p, &self.probe, |out| out.broadcast_to(PROBE_ROWS, 1))
     }
 }
