@@ -68,7 +68,7 @@ fn names_in(folder: &str) -> Vec<String> {
             }
         }
     }
-    names.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+    names.sort_by_key(|a| natural_key(a));
     names.dedup();
     names
 }

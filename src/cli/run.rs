@@ -127,7 +127,7 @@ impl Progress {
 impl CampaignObserver for Progress {
     fn on_insert(&mut self, _: &CandidateRecord, stats: &Stats, _: u64) {
         self.bar.set_position(stats.candidates);
-        if stats.candidates % 8 == 0 || stats.candidates < 8 {
+        if stats.candidates.is_multiple_of(8) || stats.candidates < 8 {
             let best = stats
                 .best
                 .map(|(_, f)| format!("{f:.4}"))

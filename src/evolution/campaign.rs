@@ -395,7 +395,8 @@ impl Campaign {
     fn record_evaluated(&mut self, p: Proposal, e: Evaluation) -> CandidateRecord {
         let mut r = self.base_record(&p);
         // Hurdle stops are cached too: a functional duplicate would stop at the same hurdle.
-        self.fec.record(p.fingerprint, p.id, e.fitness, e.test_score, e.outcome);
+        self.fec
+            .record(p.fingerprint, p.id, e.fitness, e.test_score, e.outcome);
         r.fitness = e.fitness;
         r.test_score = e.test_score;
         r.details = e.details;
@@ -409,7 +410,8 @@ impl Campaign {
     fn adopt(&mut self, r: CandidateRecord) {
         self.programs.insert(r.id, r.program());
         if !r.fec_hit {
-            self.fec.record(r.fingerprint, r.id, r.fitness, r.test_score, r.outcome);
+            self.fec
+                .record(r.fingerprint, r.id, r.fitness, r.test_score, r.outcome);
         }
         self.stats.count(&r);
         if let Some(old) = self.population.push(Member {
@@ -491,10 +493,18 @@ impl Campaign {
 /// candidate cannot stop (or hang) the campaign.
 fn evaluate_guarded(ev: &dyn Evaluator, p: &Program, ctx: &EvalContext) -> Evaluation {
     let start = Instant::now();
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ev.evaluate(p, ctx))).unwrap_or_else(|_| {
-        tracing::error!("evaluation panicked; recorded as invalid: {}", infix_top(p));
-        Evaluation::failed(Outcome::Invalid, Cost { wall_secs: start.elapsed().as_secs_f64(), steps: 0 })
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ev.evaluate(p, ctx))).unwrap_or_else(
+        |_| {
+            tracing::error!("evaluation panicked; recorded as invalid: {}", infix_top(p));
+            Evaluation::failed(
+                Outcome::Invalid,
+                Cost {
+                    wall_secs: start.elapsed().as_secs_f64(),
+                    steps: 0,
+                },
+            )
+        },
+    )
 }
 
 /// Sort key of records: fitness, failures last.

@@ -385,11 +385,19 @@ mod tests {
             let mut p = random_program(&s, &mut rng).unwrap();
             for i in 0..3000 {
                 let (c, kind) = mutate(&p, &s, &MutationConfig::default(), &mut rng);
-                assert!(validate(&c, &s).is_ok(), "{name}: invalid child by {kind:?}: {}", infix(&c));
+                assert!(
+                    validate(&c, &s).is_ok(),
+                    "{name}: invalid child by {kind:?}: {}",
+                    infix(&c)
+                );
                 assert_ne!(c, p, "{name}: child equals parent");
                 kinds.insert(kind);
                 // Walk: keep mutating the child, restarting now and then.
-                p = if i % 100 == 99 { random_program(&s, &mut rng).unwrap() } else { c };
+                p = if i % 100 == 99 {
+                    random_program(&s, &mut rng).unwrap()
+                } else {
+                    c
+                };
             }
             assert_eq!(kinds.len(), 6, "{name}: kinds seen {kinds:?}");
         }
@@ -427,6 +435,9 @@ mod tests {
             assert!((0.5..2.0).contains(&v.abs()), "{v}");
             flips += (v < 0.0) as usize;
         }
-        assert!((120..280).contains(&flips), "sign flips with p = 0.1: {flips}");
+        assert!(
+            (120..280).contains(&flips),
+            "sign flips with p = 0.1: {flips}"
+        );
     }
 }

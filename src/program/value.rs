@@ -38,7 +38,7 @@ impl Value {
     /// A `[rows, width]` matrix from row-major data.
     pub fn matrix(data: Vec<f64>, width: usize) -> Self {
         assert!(
-            width > 0 && data.len() % width == 0,
+            width > 0 && data.len().is_multiple_of(width),
             "matrix data not a multiple of width"
         );
         let rows = data.len() / width;
