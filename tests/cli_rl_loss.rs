@@ -106,6 +106,38 @@ fn env_replay_follows_the_gymnasium_fixture() {
 }
 
 #[test]
+fn env_rollout_trains_and_runs_the_greedy_policy() {
+    let t = tempfile::tempdir().unwrap();
+    let task = small_task(t.path());
+    let out = ok(&[
+        "env",
+        "rollout",
+        "--env",
+        "CartPole-v1",
+        "--program",
+        &seed_path("dqn"),
+        "--task",
+        task.to_str().unwrap(),
+        "--episodes",
+        "3",
+        "--max-episode-steps",
+        "200",
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let returns = doc["returns"].as_array().unwrap();
+    assert_eq!(returns.len(), 3);
+    for r in returns {
+        let r = r.as_f64().unwrap();
+        assert!(
+            (1.0..=200.0).contains(&r),
+            "CartPole returns lie in [1, 200]: {r}"
+        );
+    }
+    assert_eq!(doc["training_outcome"], "Completed");
+}
+
+#[test]
 fn env_bad_input_is_reported() {
     let e = fails(&[
         "env",

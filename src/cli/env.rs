@@ -60,6 +60,10 @@ pub struct RolloutArgs {
     /// Episode time limit (default: the registry's).
     #[arg(long)]
     pub max_episode_steps: Option<usize>,
+    /// Take the DQN settings from this task (name or file) instead of the shipped task of the
+    /// environment.
+    #[arg(long)]
+    pub task: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -141,7 +145,14 @@ fn rollout(a: RolloutArgs) -> anyhow::Result<()> {
     crate::program::validate::validate(&program, &space)
         .map_err(|e| anyhow!("{}: {e}", a.program.display()))?;
     let mut env = make_env(&a.env, a.max_episode_steps)?;
-    let mut cfg = dqn_config_for(&a.env);
+    let mut cfg = match &a.task {
+        Some(t) => {
+            let spec = crate::task::resolve(t)?;
+            let tasks = crate::domains::rl_loss::load_tasks(&spec)?;
+            tasks.into_iter().next().map(|t| t.dqn).unwrap_or_default()
+        }
+        None => dqn_config_for(&a.env),
+    };
     cfg.seed = a.seed;
     let agent = train_agent(
         env.as_mut(),
