@@ -67,7 +67,7 @@ pub struct Stats {
     pub fec_hits: u64,
     /// Evaluations stopped at the hurdle.
     pub hurdle_stops: u64,
-    /// Evaluations that failed (non-finite, diverged, timed out).
+    /// Evaluations that failed (non-finite, diverged, timed out, invalid).
     pub failures: u64,
     /// Best fitness so far and its candidate.
     pub best: Option<(u64, f64)>,
@@ -105,7 +105,7 @@ impl Stats {
             self.evaluations += 1;
             self.eval_secs += r.cost.wall_secs;
             match r.outcome {
-                Outcome::Ok | Outcome::Invalid => {}
+                Outcome::Ok => {}
                 Outcome::Hurdle => self.hurdle_stops += 1,
                 _ => self.failures += 1,
             }
