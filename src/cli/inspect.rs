@@ -118,7 +118,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     );
     println!("hurdle      {} stopped early", stats.hurdle_stops);
     println!(
-        "failures    {} (non-finite, diverged or timed out)",
+        "failures    {} (non-finite, diverged, timed out or invalid)",
         stats.failures
     );
     println!(
