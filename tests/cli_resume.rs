@@ -4,19 +4,12 @@
 mod common;
 use common::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Starts `gevo run …` and SIGKILLs it once its live summary shows `at_least` candidates.
 /// Returns the live summary read just before the kill.
 fn run_and_kill(args: &[&str], dir: &Path, at_least: u64) -> serde_json::Value {
-    let mut child = Command::new(bin())
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(args);
     let start = Instant::now();
     while live_candidates(dir) < at_least {
         assert!(

@@ -3,7 +3,6 @@
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A CartPole task with a tiny training budget, so tests stay fast.
@@ -272,32 +271,26 @@ fn bootstrapped_campaign_survives_a_kill_mid_training() {
     let task = sized_task(t.path(), 60, 6000);
     let arch = t.path().join("rl");
     let d = arch.to_str().unwrap();
-    let mut child = Command::new(bin())
-        .args([
-            "run",
-            "--space",
-            "rl_loss",
-            "--task",
-            task.to_str().unwrap(),
-            "--bootstrap",
-            "dqn,dqn_reg",
-            "--budget",
-            "10",
-            "--population",
-            "4",
-            "--tournament",
-            "2",
-            "--workers",
-            "2",
-            "--archive",
-            d,
-            "--quiet",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&[
+        "run",
+        "--space",
+        "rl_loss",
+        "--task",
+        task.to_str().unwrap(),
+        "--bootstrap",
+        "dqn,dqn_reg",
+        "--budget",
+        "10",
+        "--population",
+        "4",
+        "--tournament",
+        "2",
+        "--workers",
+        "2",
+        "--archive",
+        d,
+        "--quiet",
+    ]);
     let start = Instant::now();
     loop {
         let n = live_candidates(&arch);

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// Path of the built binary.
 pub fn bin() -> &'static str {
@@ -59,4 +59,15 @@ pub fn live_candidates(dir: &Path) -> u64 {
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
         .and_then(|v| v["stats"]["candidates"].as_u64())
         .unwrap_or(0)
+}
+
+/// Starts `gevo args…` in the background (output discarded), for kill tests.
+pub fn spawn(args: &[&str]) -> Child {
+    Command::new(bin())
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start gevo")
 }
