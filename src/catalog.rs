@@ -119,3 +119,26 @@ pub fn seeds(space: &str) -> Vec<(String, String)> {
     out.sort();
     out
 }
+
+/// Errors of [`load_space`].
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// No shipped space of that name and no file at that path.
+    #[error("no search space named or at '{0}' (see `gevo spaces`)")]
+    UnknownSpace(String),
+    /// The file exists but is malformed (names file and line).
+    #[error(transparent)]
+    Space(#[from] crate::space::SpaceError),
+}
+
+/// Finds and parses a search space by name (`rl_loss`) or path.
+///
+/// # Errors
+/// [`CatalogError::UnknownSpace`] if not found; [`CatalogError::Space`] if malformed.
+pub fn load_space(name_or_path: &str) -> Result<crate::space::SearchSpace, CatalogError> {
+    let src = space(name_or_path).ok_or_else(|| CatalogError::UnknownSpace(name_or_path.into()))?;
+    Ok(crate::space::SearchSpace::from_toml(
+        &src.text,
+        &src.origin,
+    )?)
+}

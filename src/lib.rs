@@ -23,6 +23,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod archive;
 pub mod catalog;
 pub mod cli;

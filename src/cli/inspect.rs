@@ -16,6 +16,13 @@ pub struct InspectArgs {
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Print the hall of fame instead: the best program of each size, with the Pareto front
+    /// of fitness vs. size marked.
+    #[arg(long)]
+    pub pareto: bool,
+    /// With `--pareto`: also write the hall of fame to this CSV file.
+    #[arg(long, requires = "pareto")]
+    pub csv: Option<PathBuf>,
 }
 
 /// One candidate as printed by `--json` (field names are stable).
@@ -53,6 +60,9 @@ fn stats_json(s: &Stats) -> serde_json::Value {
 }
 
 pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
+    if a.pareto {
+        return pareto(&a);
+    }
     let (status, stats, budget, top) = match Archive::open(&a.dir) {
         Ok(archive) => {
             let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
@@ -141,6 +151,43 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|| "-".into()),
             r.size,
             r.expression
+        );
+    }
+    Ok(())
+}
+
+/// `gevo inspect DIR --pareto [--csv FILE] [--json]`.
+fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
+    use crate::analysis::pareto::{hall_of_fame, write_csv};
+    let (_, records) = super::plot::open_records(&a.dir)?;
+    let hof = hall_of_fame(&records);
+    if let Some(path) = &a.csv {
+        let file =
+            std::fs::File::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        write_csv(&hof, file)?;
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "hall_of_fame": hof }))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{:>4}  {:>7}  {:>10}  {:>10}  {:>6}  expression",
+        "size", "id", "fitness", "test", "pareto"
+    );
+    for e in &hof {
+        println!(
+            "{:>4}  {:>7}  {:>10.6}  {:>10}  {:>6}  {}",
+            e.size,
+            e.id,
+            e.fitness,
+            e.test_score
+                .map(|t| format!("{t:.6}"))
+                .unwrap_or_else(|| "-".into()),
+            if e.pareto { "*" } else { "" },
+            e.expression
         );
     }
     Ok(())

@@ -5,6 +5,7 @@ mod eval;
 mod export;
 mod inspect;
 mod list;
+mod plot;
 mod run;
 mod show;
 
@@ -39,6 +40,9 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Re-train an RL loss program under several seeds and report its scores.
     Eval(eval::EvalArgs),
+    /// Plot a campaign: fitness vs. evaluations and wall-clock, cache hits, hurdle stops, and
+    /// the hall of fame (SVG and PNG).
+    Plot(plot::PlotArgs),
     /// Environments: list, replay from a state, roll out a trained agent.
     #[command(subcommand)]
     Env(env::EnvCommand),
@@ -64,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Show(a) => show::show(a),
         Command::Export(a) => export::export(a),
         Command::Eval(a) => eval::eval(a),
+        Command::Plot(a) => plot::plot(a),
         Command::Env(c) => env::env(c),
         Command::Spaces => list::spaces(),
         Command::Tasks => list::tasks(),

@@ -59,12 +59,19 @@ pub fn show(a: ShowArgs) -> anyhow::Result<()> {
     if a.json {
         let mut doc = record_json(&r);
         doc["program"] = serde_json::to_value(&program)?;
+        let simplified = crate::program::simplify::simplify(&program);
+        doc["simplified"] = crate::program::print::infix_top(&simplified).into();
         doc["lineage"] = serde_json::Value::Array(lineage.iter().map(record_json).collect());
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
     println!("id          {}", r.id);
     println!("expression  {}", r.expression);
+    let simplified = crate::program::simplify::simplify(&program);
+    let simple_expr = crate::program::print::infix_top(&simplified);
+    if simple_expr != r.expression {
+        println!("simplified  {simple_expr}");
+    }
     println!(
         "fitness     {}",
         r.fitness

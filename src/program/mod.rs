@@ -13,6 +13,7 @@ pub mod mutate;
 pub mod ops;
 pub mod print;
 pub mod qnetwork;
+pub mod simplify;
 pub mod validate;
 pub mod value;
 
