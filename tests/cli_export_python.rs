@@ -192,14 +192,7 @@ fn round_trip(framework: &str, random: usize) -> Vec<(Case, Vec<Option<f64>>)> {
 /// DQNReg = 0.1·Q(s_t, a_t) + δ² and DQNClipped = max(Q, δ² + Y) + max(δ, γ·(max_a Q'(s_{t+1}, a))²)
 /// with Y = r + γ·max_a Q'(s_{t+1}, a), δ = Q − Y (Co-Reyes et al., ICLR 2021), from the batch.
 fn paper_formula(name: &str, b: &Batch) -> Vec<f64> {
-    let col = |k: &str| -> Vec<f64> {
-        b.args[k]["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect()
-    };
+    let col = |k: &str| b.floats(k);
     let (q, next_q) = (col("q_values"), col("next_q_values"));
     let (act, r, g) = (col("actions"), col("rewards"), col("discounts"));
     (0..B)

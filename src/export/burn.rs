@@ -66,10 +66,20 @@ pub fn to_burn(program: &Program, origin: &Origin) -> Result<String, ExportError
         params.join(", "),
         tensor_type(out_shape)
     );
-    for (var, expr) in &lines {
+    // The last statement defines the output: it becomes the tail expression.
+    let tail = match lines.last() {
+        Some((var, expr)) if *var == ret => Some(expr.clone()),
+        _ => None,
+    };
+    let body = if tail.is_some() {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
+    for (var, expr) in body {
         out += &format!("    let {var} = {expr};\n");
     }
-    out += &format!("    {ret}\n}}\n");
+    out += &format!("    {}\n}}\n", tail.unwrap_or(ret));
     Ok(out)
 }
 

@@ -27,6 +27,18 @@ pub struct Batch {
     pub args: serde_json::Map<String, Json>,
 }
 
+impl Batch {
+    /// The numbers of argument `name`, flattened row-major.
+    pub fn floats(&self, name: &str) -> Vec<f64> {
+        self.args[name]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    }
+}
+
 fn arg(data: &[f64], shape: &[usize], int: bool) -> Json {
     json!({"data": data, "shape": shape, "int": int})
 }
