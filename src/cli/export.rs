@@ -1,19 +1,13 @@
-//! `gevo export`: a candidate or program file as JSON or DOT.
+//! `gevo export`: a candidate or program file as code (PyTorch, JAX, NumPy, burn), LaTeX, a
+//! graph (DOT, SVG) or JSON.
 
 use super::show::load_record;
+use crate::export::svg::Renderer;
+use crate::export::{Format, Origin};
 use crate::program::Program;
 use anyhow::bail;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::PathBuf;
-
-/// Export formats.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Format {
-    /// The program document (inputs, nodes, output).
-    Json,
-    /// Graphviz DOT.
-    Dot,
-}
 
 /// Arguments of `gevo export`.
 #[derive(Debug, Args)]
@@ -22,8 +16,8 @@ pub struct ExportArgs {
     pub source: PathBuf,
     /// Candidate id (when SOURCE is an archive).
     pub id: Option<u64>,
-    /// Output format.
-    #[arg(long, value_enum)]
+    /// Output format: pytorch, jax, numpy, burn (code); latex; dot, svg (graph); json.
+    #[arg(long)]
     pub format: Format,
     /// Write to this file instead of standard output.
     #[arg(long, short)]
@@ -31,21 +25,44 @@ pub struct ExportArgs {
 }
 
 pub fn export(a: ExportArgs) -> anyhow::Result<()> {
-    let program = if a.source.is_dir() {
+    let (program, origin) = if a.source.is_dir() {
         let Some(id) = a.id else {
             bail!(
                 "{} is an archive: give the candidate id too",
                 a.source.display()
             )
         };
-        load_record(&a.source, id)?.0.program()
+        let record = load_record(&a.source, id)?.0;
+        let origin = Origin {
+            source: a.source.display().to_string(),
+            id: Some(id),
+            fitness: record.fitness,
+        };
+        (record.program(), origin)
     } else {
-        Program::load(&a.source)?
+        if let Some(id) = a.id {
+            bail!(
+                "{} is a program file, not an archive directory: drop the id {id}",
+                a.source.display()
+            );
+        }
+        let origin = Origin {
+            source: a.source.display().to_string(),
+            ..Origin::default()
+        };
+        (Program::load(&a.source)?, origin)
     };
-    crate::program::validate::infer_types(&program)?;
-    let text = match a.format {
-        Format::Json => program.to_json() + "\n",
-        Format::Dot => crate::export::dot::to_dot(&program),
+    let text = if a.format == Format::Svg {
+        crate::program::validate::infer_types(&program)?;
+        let drawn = crate::export::svg::to_svg(&program)?;
+        if drawn.renderer == Renderer::BuiltIn {
+            eprintln!(
+                "note: Graphviz `dot` not found; drew the graph with the built-in layout (install Graphviz for its layout)"
+            );
+        }
+        drawn.svg
+    } else {
+        crate::export::export(&program, a.format, &origin)?
     };
     match a.output {
         Some(path) => {

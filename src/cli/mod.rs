@@ -36,7 +36,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Show one candidate: program, outcome, details and lineage.
     Show(show::ShowArgs),
-    /// Export a candidate (or a program file) as JSON or Graphviz DOT.
+    /// Export a candidate (or a program file) as PyTorch, JAX, NumPy or burn code, LaTeX, DOT, SVG
+    /// or JSON.
     Export(export::ExportArgs),
     /// Re-train an RL loss program under several seeds and report its scores.
     Eval(eval::EvalArgs),

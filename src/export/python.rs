@@ -1,0 +1,98 @@
+//! The Python module layout shared by the NumPy, PyTorch and JAX exporters: imports, the helpers
+//! the program needs, one function with a docstring and one statement per live node.
+
+use super::lower::{Dialect, Lowered, lower};
+use super::{ExportError, Origin, doc_lines};
+use crate::program::Program;
+
+/// What differs between the Python targets besides op spelling.
+pub(crate) struct PythonTarget<'a> {
+    /// Op spelling.
+    pub dialect: &'a dyn Dialect,
+    /// Framework name for the docstring.
+    pub framework: &'a str,
+    /// Import lines.
+    pub imports: &'a [&'a str],
+    /// The array type annotation.
+    pub array_type: &'a str,
+    /// Helper function definitions the used ops need, by op name.
+    pub helpers: &'a [(&'a str, &'a str)],
+    /// The extra keyword-only parameter for random draws (`rng: np.random.Generator`), if any.
+    pub noise_param: Option<&'a str>,
+    /// Docstring line on where noise comes from.
+    pub noise_doc: &'a str,
+}
+
+/// A Python float literal that round-trips the f64 exactly (negative ones parenthesised).
+pub(crate) fn literal(v: f64) -> String {
+    let s = format!("{v:?}");
+    let s = match s.as_str() {
+        "inf" => "float('inf')".to_string(),
+        "-inf" => "float('-inf')".to_string(),
+        "NaN" => "float('nan')".to_string(),
+        _ => s,
+    };
+    if v.is_sign_negative() {
+        format!("({s})")
+    } else {
+        s
+    }
+}
+
+/// Renders `program` as a Python module for `t`.
+pub(crate) fn render(
+    program: &Program,
+    origin: &Origin,
+    t: &PythonTarget<'_>,
+) -> Result<String, ExportError> {
+    let l: Lowered = lower(program, t.dialect.format())?;
+    let (lines, ret) = l.render(t.dialect)?;
+    let mut out = format!(
+        "# Exported by gevo ({}) from {}.\n",
+        t.dialect.format(),
+        origin.describe()
+    );
+    for imp in t.imports {
+        out += imp;
+        out.push('\n');
+    }
+    out.push('\n');
+    for (op, helper) in t.helpers {
+        if l.ops_used.contains(op) && !out.contains(helper) {
+            out += &format!("\n{helper}\n");
+        }
+    }
+    let mut params: Vec<String> = Vec::new();
+    let mut keyword_only = false;
+    for p in l.signature() {
+        if p.keyword_only && !keyword_only {
+            params.push("*".into());
+            keyword_only = true;
+        }
+        params.push(format!("{}: {}", p.name, t.array_type));
+    }
+    if let (true, Some(np)) = (l.uses_noise(), t.noise_param) {
+        if !keyword_only {
+            params.push("*".into());
+        }
+        params.push(np.to_string());
+    }
+    let name = origin.function_name(l.convention);
+    out += &format!("\ndef {name}({}) -> {}:\n", params.join(", "), t.array_type);
+    let doc = doc_lines(program, &l, origin, t.framework, t.noise_doc);
+    out += "    r\"\"\"";
+    for (i, line) in doc.iter().enumerate() {
+        let line = line.replace("\"\"\"", "'''");
+        if i > 0 && !line.is_empty() {
+            out += "    ";
+        }
+        out += &line;
+        out.push('\n');
+    }
+    out += "    \"\"\"\n";
+    for (var, expr) in &lines {
+        out += &format!("    {var} = {expr}\n");
+    }
+    out += &format!("    return {ret}\n");
+    Ok(out)
+}

@@ -1,0 +1,264 @@
+//! Numerical round trips of the Python exporters: `gevo export` each program, run every exported
+//! function on random inputs in one Python process per framework, and compare with gevo's own
+//! f64 evaluation (≤ 1e-6 relative).
+//!
+//! NumPy: runs wherever `python3` (or `$GEVO_PYTHON`) has numpy; fails instead of skipping when
+//! `GEVO_REQUIRE_NUMPY=1` (CI). PyTorch and JAX: run when importable, else say they are skipped.
+
+mod common;
+#[path = "cli_export/fixture.rs"]
+mod fixture;
+
+use common::*;
+use fixture::*;
+use gevo::Program;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::path::Path;
+use std::process::Command;
+
+/// Loads each exported module, calls its function with the arguments it declares, and writes
+/// the outputs (non-finite values as null).
+const DRIVER: &str = r#"
+import importlib.util, inspect, json, sys
+import numpy as np
+framework, cases_path, out_path = sys.argv[1:4]
+if framework == "pytorch":
+    import torch
+    def convert(a, integer): return torch.tensor(a, dtype=torch.int64 if integer else torch.float64)
+    def back(x): return x.detach().numpy()
+elif framework == "jax":
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    def convert(a, integer): return jnp.asarray(a, dtype=jnp.int64 if integer else jnp.float64)
+    def back(x): return np.asarray(x)
+else:
+    def convert(a, integer): return np.asarray(a, dtype=np.int64 if integer else np.float64)
+    def back(x): return np.asarray(x)
+results = []
+for i, case in enumerate(json.load(open(cases_path))):
+    try:
+        spec = importlib.util.spec_from_file_location(f"exported_{i}", case["module"])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        functions = [f for f in vars(module).values()
+                     if inspect.isfunction(f) and f.__module__ == module.__name__]
+        function = functions[-1]
+        wanted = inspect.signature(function).parameters
+        kwargs = {name: convert(np.reshape(v["data"], v["shape"]), v["int"])
+                  for name, v in case["inputs"].items() if name in wanted}
+        out = np.broadcast_to(np.asarray(back(function(**kwargs)), dtype=np.float64), (case["rows"],))
+        results.append({"values": [float(x) if np.isfinite(x) else None for x in out]})
+    except Exception as e:
+        results.append({"error": f"{type(e).__name__}: {e}"})
+json.dump(results, open(out_path, "w"))
+"#;
+
+fn python() -> String {
+    std::env::var("GEVO_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Whether `python` can import `module`.
+fn has(module: &str) -> bool {
+    Command::new(python())
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// One program to round-trip.
+struct Case {
+    name: String,
+    program: Program,
+    batch: Batch,
+}
+
+fn cases(random_per_space: usize) -> Vec<Case> {
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    let mut out: Vec<Case> = seeds()
+        .into_iter()
+        .map(|(name, program)| Case {
+            name,
+            batch: rl_batch(&mut rng),
+            program,
+        })
+        .collect();
+    for (space, seed) in [
+        ("rl_loss", 1),
+        ("rl_loss_large", 2),
+        ("symbolic_regression", 3),
+    ] {
+        for (k, program) in random_programs(space, random_per_space, seed)
+            .into_iter()
+            .enumerate()
+        {
+            out.push(Case {
+                name: format!("{space}_{k}"),
+                batch: batch_for(&program, &mut rng),
+                program,
+            });
+        }
+    }
+    out
+}
+
+/// Exports every case with the real binary and runs them all in one Python process; returns
+/// each case's outputs.
+fn run_exports(framework: &str, cases: &[Case], dir: &Path) -> Vec<Vec<Option<f64>>> {
+    let mut docs = Vec::new();
+    for c in cases {
+        let json = dir.join(format!("{}.json", c.name));
+        std::fs::write(&json, c.program.to_json()).unwrap();
+        let module = dir.join(format!("{}_{framework}.py", c.name));
+        ok(&[
+            "export",
+            json.to_str().unwrap(),
+            "--format",
+            framework,
+            "--output",
+            module.to_str().unwrap(),
+        ]);
+        docs.push(serde_json::json!({
+            "module": module,
+            "inputs": c.batch.args,
+            "rows": B,
+        }));
+    }
+    let cases_path = dir.join(format!("cases_{framework}.json"));
+    let out_path = dir.join(format!("out_{framework}.json"));
+    let driver = dir.join("driver.py");
+    std::fs::write(&cases_path, serde_json::to_string(&docs).unwrap()).unwrap();
+    std::fs::write(&driver, DRIVER).unwrap();
+    let run = Command::new(python())
+        .args([
+            driver.as_os_str(),
+            framework.as_ref(),
+            cases_path.as_os_str(),
+            out_path.as_os_str(),
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        run.status.success(),
+        "python driver failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let results: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    results
+        .iter()
+        .zip(cases)
+        .map(|(r, c)| {
+            assert!(
+                r.get("error").is_none(),
+                "{framework} export of {} raised {}\n{}",
+                c.name,
+                r["error"],
+                std::fs::read_to_string(dir.join(format!("{}_{framework}.py", c.name))).unwrap()
+            );
+            r["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64())
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs the round trip for `framework` on the seeds and `random` programs of each space.
+fn round_trip(framework: &str, random: usize) -> Vec<(Case, Vec<Option<f64>>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = cases(random);
+    let outputs = run_exports(framework, &cases, dir.path());
+    let mut compared = 0;
+    for (c, got) in cases.iter().zip(&outputs) {
+        let want = reference(&c.program, &c.batch);
+        compared += assert_close(&format!("{framework} {}", c.name), got, &want);
+    }
+    assert!(
+        compared >= cases.len() * B * 9 / 10,
+        "too few finite values compared: {compared}"
+    );
+    eprintln!(
+        "{framework}: {} programs, {compared} values agree with gevo",
+        cases.len()
+    );
+    cases.into_iter().zip(outputs).collect()
+}
+
+/// DQNReg = 0.1·Q(s_t, a_t) + δ² and DQNClipped = max(Q, δ² + Y) + max(δ, γ·(max_a Q'(s_{t+1}, a))²)
+/// with Y = r + γ·max_a Q'(s_{t+1}, a), δ = Q − Y (Co-Reyes et al., ICLR 2021), from the batch.
+fn paper_formula(name: &str, b: &Batch) -> Vec<f64> {
+    let col = |k: &str| b.floats(k);
+    let (q, next_q) = (col("q_values"), col("next_q_values"));
+    let (act, r, g) = (col("actions"), col("rewards"), col("discounts"));
+    (0..B)
+        .map(|i| {
+            let q_sa = q[i * A + act[i] as usize];
+            let max_next = (0..A)
+                .map(|a| next_q[i * A + a])
+                .fold(f64::NEG_INFINITY, f64::max);
+            let y = r[i] + g[i] * max_next;
+            let delta = q_sa - y;
+            match name {
+                "dqn_reg" => 0.1 * q_sa + delta * delta,
+                "dqn_clipped" => {
+                    q_sa.max(delta * delta + y) + delta.max(g[i] * max_next * max_next)
+                }
+                _ => unreachable!(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn numpy_exports_match_gevo_and_the_paper() {
+    if !has("numpy") {
+        assert!(
+            std::env::var("GEVO_REQUIRE_NUMPY").as_deref() != Ok("1"),
+            "GEVO_REQUIRE_NUMPY=1 but `{} -c 'import numpy'` fails",
+            python()
+        );
+        eprintln!(
+            "skipped: numpy not installed for {} (set GEVO_PYTHON)",
+            python()
+        );
+        return;
+    }
+    let results = round_trip("numpy", 100);
+    for name in ["dqn_reg", "dqn_clipped"] {
+        let (case, got) = results.iter().find(|(c, _)| c.name == name).unwrap();
+        assert_close(
+            &format!("numpy {name} vs the paper"),
+            got,
+            &paper_formula(name, &case.batch),
+        );
+    }
+}
+
+#[test]
+fn pytorch_exports_match_gevo() {
+    if !has("torch") {
+        eprintln!(
+            "skipped: PyTorch not installed for {} (set GEVO_PYTHON to a python with torch)",
+            python()
+        );
+        return;
+    }
+    round_trip("pytorch", 30);
+}
+
+#[test]
+fn jax_exports_match_gevo() {
+    if !has("jax") {
+        eprintln!(
+            "skipped: JAX not installed for {} (set GEVO_PYTHON to a python with jax)",
+            python()
+        );
+        return;
+    }
+    round_trip("jax", 30);
+}
