@@ -61,6 +61,9 @@ pub fn show(a: ShowArgs) -> anyhow::Result<()> {
         doc["program"] = serde_json::to_value(&program)?;
         let simplified = crate::program::simplify::simplify(&program);
         doc["simplified"] = crate::program::print::infix_top(&simplified).into();
+        if crate::program::validate::infer_types(&simplified).is_ok() {
+            doc["latex"] = crate::export::latex::to_latex(&simplified).into();
+        }
         doc["lineage"] = serde_json::Value::Array(lineage.iter().map(record_json).collect());
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
@@ -71,6 +74,12 @@ pub fn show(a: ShowArgs) -> anyhow::Result<()> {
     let simple_expr = crate::program::print::infix_top(&simplified);
     if simple_expr != r.expression {
         println!("simplified  {simple_expr}");
+    }
+    if crate::program::validate::infer_types(&simplified).is_ok() {
+        println!(
+            "LaTeX       {}",
+            crate::export::latex::to_latex(&simplified)
+        );
     }
     println!(
         "fitness     {}",

@@ -204,15 +204,18 @@ impl Origin {
 /// An invalid program, a program the format cannot express, SVG rendering failures.
 pub fn export(program: &Program, format: Format, origin: &Origin) -> Result<String, ExportError> {
     crate::program::validate::infer_types(program)?;
+    // Code and formulas are written from the simplified program (same values; see
+    // `program::simplify`); graph formats show the program as evolved.
+    let simple = crate::program::simplify::simplify(program);
     Ok(match format {
         Format::Json => program.to_json() + "\n",
         Format::Dot => dot::to_dot(program),
         Format::Svg => svg::to_svg(program)?.svg,
-        Format::Latex => latex::document(program, origin)?,
-        Format::Numpy => numpy::to_numpy(program, origin)?,
-        Format::Pytorch => pytorch::to_pytorch(program, origin)?,
-        Format::Jax => jax::to_jax(program, origin)?,
-        Format::Burn => burn::to_burn(program, origin)?,
+        Format::Latex => latex::document(&simple, origin)?,
+        Format::Numpy => numpy::to_numpy(&simple, origin)?,
+        Format::Pytorch => pytorch::to_pytorch(&simple, origin)?,
+        Format::Jax => jax::to_jax(&simple, origin)?,
+        Format::Burn => burn::to_burn(&simple, origin)?,
     })
 }
 

@@ -248,15 +248,6 @@ impl<'a> Builder<'a> {
         {
             return z;
         }
-        let mut args = args;
-        if !op.spec().ordered && args.len() == 2 {
-            // Canonical argument order for commutative ops, so `a + b` and `b + a` merge;
-            // constants first (`6.0 * x`).
-            let rank = |a: usize| (self.const_value(a).is_none(), a);
-            if rank(args[0]) > rank(args[1]) {
-                args.swap(0, 1);
-            }
-        }
         self.intern(Node {
             op,
             args,
@@ -274,9 +265,14 @@ impl<'a> Builder<'a> {
 
     /// Appends `node` unless an identical one exists (stochastic ops are never merged).
     fn intern(&mut self, node: Node) -> usize {
+        let mut args = node.args.clone();
+        if !node.op.spec().ordered {
+            // `a + b` and `b + a` merge; the node keeps its written order for display.
+            args.sort_unstable();
+        }
         let key = Key {
             op: node.op,
-            args: node.args.clone(),
+            args,
             value_bits: node.value.map(f64::to_bits),
         };
         let mergeable = node.op.name() != "add_gaussian_noise";
@@ -370,7 +366,7 @@ mod tests {
             {"op":"add","args":[6,8]}],"output":9}"#,
         );
         let s = simplify(&p);
-        assert_eq!(infix_top(&s), "x0 + (6.0 * x0)");
+        assert_eq!(infix_top(&s), "(6.0 * x0) + x0");
         assert_eq!(s.size(), 3);
     }
 
