@@ -83,3 +83,49 @@ fn plot_needs_an_archive() {
     let e = fails(&["plot", tmp.path().join("missing").to_str().unwrap()]);
     assert!(e.contains("missing"), "{e}");
 }
+
+#[test]
+fn compare_equations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    // Nguyen-2 is x⁴ + x³ + x² + x: x² + x fits it better than x² alone.
+    let a = write(
+        "a.json",
+        r#"{"inputs":[{"name":"x","dtype":"float"}],"nodes":[{"op":"mul","args":[0,0]},{"op":"add","args":[1,0]}],"output":2}"#,
+    );
+    let b = write(
+        "b.json",
+        r#"{"inputs":[{"name":"x","dtype":"float"}],"nodes":[{"op":"mul","args":[0,0]}],"output":1}"#,
+    );
+    let args = |x: &str, y: &str| {
+        vec![
+            "compare".to_string(),
+            x.to_string(),
+            y.to_string(),
+            "--space".into(),
+            "symbolic_regression".into(),
+            "--task".into(),
+            "nguyen-2".into(),
+            "--seeds".into(),
+            "3".into(),
+        ]
+    };
+    let mut j = args(&a, &b);
+    j.push("--json".into());
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(&j.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    assert!(doc["comparison"]["mean_difference"].as_f64().unwrap() > 0.1, "{doc}");
+    let text = ok(&args(&a, &b).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(text.contains("paired t-test: undefined"), "{text}");
+    // A loss program is not an equation.
+    let loss = format!(
+        "{}/search_spaces/rl_loss/seeds/dqn.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let e = fails(&args(&a, &loss).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(e.contains("dqn.json"), "{e}");
+}

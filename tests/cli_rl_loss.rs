@@ -324,3 +324,38 @@ fn bootstrapped_campaign_survives_a_kill_mid_training() {
         assert!(r["fitness"].as_f64().unwrap() >= 0.0);
     }
 }
+
+#[test]
+fn compare_pairs_seeds() {
+    let t = tempfile::tempdir().unwrap();
+    let task = small_task(t.path());
+    // The same loss twice: identical seeds give identical trainings, so every difference is 0.
+    let out = ok(&[
+        "compare",
+        &seed_path("dqn"),
+        &seed_path("dqn"),
+        "--task",
+        task.to_str().unwrap(),
+        "--seeds",
+        "2",
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = doc["per_seed"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert_eq!(r["a"], r["b"], "{doc}");
+    }
+    assert_eq!(doc["comparison"]["mean_difference"], 0.0);
+    assert_eq!(doc["comparison"]["p_permutation"], 1.0);
+    let e = fails(&[
+        "compare",
+        &seed_path("dqn"),
+        &seed_path("dqn"),
+        "--task",
+        task.to_str().unwrap(),
+        "--seeds",
+        "0",
+    ]);
+    assert!(e.contains("--seeds must be between 1 and 24"), "{e}");
+}

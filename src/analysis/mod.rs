@@ -4,3 +4,4 @@
 pub mod history;
 pub mod pareto;
 pub mod plot;
+pub mod stats;

@@ -1,5 +1,6 @@
 //! The `gevo` command line (clap). `main.rs` only calls [`main`].
 
+mod compare;
 mod env;
 mod eval;
 mod export;
@@ -44,6 +45,8 @@ pub enum Command {
     /// Plot a campaign: fitness vs. evaluations and wall-clock, cache hits, hurdle stops, and
     /// the hall of fame (SVG and PNG).
     Plot(plot::PlotArgs),
+    /// Evaluate two programs under identical seeds and test the paired difference.
+    Compare(compare::CompareArgs),
     /// Environments: list, replay from a state, roll out a trained agent.
     #[command(subcommand)]
     Env(env::EnvCommand),
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Export(a) => export::export(a),
         Command::Eval(a) => eval::eval(a),
         Command::Plot(a) => plot::plot(a),
+        Command::Compare(a) => compare::compare(a),
         Command::Env(c) => env::env(c),
         Command::Spaces => list::spaces(),
         Command::Tasks => list::tasks(),

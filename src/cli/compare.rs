@@ -1,0 +1,134 @@
+//! `gevo compare A.json B.json --task T --seeds N`: evaluate two programs under identical seeds
+//! and test the paired difference.
+
+use crate::analysis::stats::paired_comparison;
+use crate::domains::{EvalContext, Evaluator};
+use crate::program::Program;
+use anyhow::{anyhow, bail};
+use clap::Args;
+use rayon::prelude::*;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Arguments of `gevo compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// First program (.json).
+    pub a: PathBuf,
+    /// Second program (.json).
+    pub b: PathBuf,
+    /// Task(s), comma separated (e.g. cartpole or cartpole,acrobot; nguyen-1).
+    #[arg(long)]
+    pub task: String,
+    /// Seeds 0..N; both programs get the same seeds (at most 24).
+    #[arg(long, default_value_t = 5)]
+    pub seeds: u64,
+    /// Search space both programs belong to.
+    #[arg(long, default_value = "rl_loss")]
+    pub space: String,
+    /// Parallel evaluations [default: number of CPU cores].
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Device of the inner loops: cpu or wgpu.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
+    if a.seeds == 0 || a.seeds > 24 {
+        bail!("--seeds must be between 1 and 24 (got {})", a.seeds);
+    }
+    let space = crate::catalog::load_space(&a.space)?;
+    let spec = crate::task::resolve(&a.task)?;
+    let ev = crate::task::build_evaluator(space, &spec, &a.device)?;
+    let programs = [&a.a, &a.b]
+        .map(|path| -> anyhow::Result<Program> {
+            let p = Program::load(path)?;
+            crate::program::validate::validate(&p, ev.space())
+                .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            Ok(p)
+        });
+    let [pa, pb] = programs;
+    let (pa, pb) = (pa?, pb?);
+    let workers = a.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers.max(1))
+        .build()?;
+    let jobs: Vec<(usize, u64)> = (0..2).flat_map(|k| (0..a.seeds).map(move |s| (k, s))).collect();
+    let results: Vec<_> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(k, s)| {
+                let p = if k == 0 { &pa } else { &pb };
+                let ctx = EvalContext {
+                    seed: s,
+                    ..EvalContext::default()
+                };
+                evaluate(ev.as_ref(), p, &ctx)
+            })
+            .collect()
+    });
+    let n = a.seeds as usize;
+    let (ra, rb) = results.split_at(n);
+    let score = |r: &(Option<f64>, String)| r.0.unwrap_or(0.0);
+    let sa: Vec<f64> = ra.iter().map(score).collect();
+    let sb: Vec<f64> = rb.iter().map(score).collect();
+    let c = paired_comparison(&sa, &sb);
+    if a.json {
+        let doc = json!({
+            "a": a.a.display().to_string(),
+            "b": a.b.display().to_string(),
+            "task": a.task,
+            "per_seed": (0..n).map(|s| json!({
+                "seed": s, "a": sa[s], "b": sb[s], "outcome_a": ra[s].1, "outcome_b": rb[s].1,
+            })).collect::<Vec<_>>(),
+            "comparison": c,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!("A {}\nB {}\ntask {}", a.a.display(), a.b.display(), a.task);
+    println!("{:>4}  {:>10}  {:>10}  {:>10}", "seed", "A", "B", "A − B");
+    for s in 0..n {
+        let note = |r: &(Option<f64>, String)| {
+            if r.1 == "ok" {
+                String::new()
+            } else {
+                format!(" ({})", r.1)
+            }
+        };
+        println!(
+            "{s:>4}  {:>10.4}  {:>10.4}  {:>10.4}{}{}",
+            sa[s],
+            sb[s],
+            sa[s] - sb[s],
+            note(&ra[s]),
+            note(&rb[s])
+        );
+    }
+    println!(
+        "mean  {:>10.4}  {:>10.4}  {:>10.4} ± {:.4} (std of the differences)",
+        c.mean_a, c.mean_b, c.mean_difference, c.std_difference
+    );
+    match (c.t, c.p_t_test) {
+        (Some(t), Some(p)) => println!("paired t-test: t = {t:.3}, df = {}, p = {p:.4}", n - 1),
+        _ => println!("paired t-test: undefined (the differences do not vary across seeds)"),
+    }
+    println!(
+        "exact sign-flip permutation test: p = {:.4}",
+        c.p_permutation
+    );
+    Ok(())
+}
+
+/// Fitness (a failure scores 0, the lowest score of every shipped task) and the outcome's name.
+fn evaluate(ev: &dyn Evaluator, p: &Program, ctx: &EvalContext) -> (Option<f64>, String) {
+    let e = ev.evaluate(p, ctx);
+    (e.fitness, e.outcome.name().to_string())
+}
