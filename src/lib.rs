@@ -21,6 +21,25 @@
 //! assert_eq!(out, vec![2.0, 6.0]);
 //! assert_eq!(gevo::program::print::infix_top(&p), "(x * x) + x");
 //! ```
+//!
+//! ## Reusing a discovered loss in a Rust trainer
+//!
+//! Load the program (a JSON file, or a candidate of a campaign archive), wrap it as a
+//! [`ProgramLoss`] — a [`DqnLoss`] that maps a minibatch of `B` transitions to the per-sample
+//! loss `[B]` on burn tensors — and train with it. `examples/dqn_with_discovered_loss.rs` is a
+//! complete trainer built on this API alone.
+//!
+//! ```no_run
+//! use gevo::{Archive, ProgramLoss, rl};
+//! # fn main() -> anyhow::Result<()> {
+//! let loss = ProgramLoss::load("search_spaces/rl_loss/seeds/dqn_reg.json")?;
+//! // or, from a campaign: ProgramLoss::try_new(Archive::open("archive".as_ref())?.program(42)?.unwrap())?
+//! let mut env = rl::make_env("CartPole-v1", None)?;
+//! let config = rl::dqn::DqnConfig::fast();
+//! let agent = rl::dqn::train_agent(env.as_mut(), &loss, &config, &burn::tensor::Device::flex());
+//! println!("last returns: {:?}", agent.report.mean_last_returns(10));
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs)]
 
 pub mod analysis;
@@ -35,4 +54,8 @@ pub mod program;
 pub mod space;
 pub mod task;
 
+pub use archive::Archive;
+pub use domains::rl_loss as rl;
+pub use domains::rl_loss::ProgramLoss;
+pub use domains::rl_loss::dqn::DqnLoss;
 pub use program::Program;

@@ -118,7 +118,10 @@ fn compare_equations() {
     j.push("--json".into());
     let doc: serde_json::Value =
         serde_json::from_str(&ok(&j.iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
-    assert!(doc["comparison"]["mean_difference"].as_f64().unwrap() > 0.1, "{doc}");
+    assert!(
+        doc["comparison"]["mean_difference"].as_f64().unwrap() > 0.1,
+        "{doc}"
+    );
     let text = ok(&args(&a, &b).iter().map(String::as_str).collect::<Vec<_>>());
     assert!(text.contains("paired t-test: undefined"), "{text}");
     // A loss program is not an equation.
@@ -126,6 +129,11 @@ fn compare_equations() {
         "{}/search_spaces/rl_loss/seeds/dqn.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let e = fails(&args(&a, &loss).iter().map(String::as_str).collect::<Vec<_>>());
+    let e = fails(
+        &args(&a, &loss)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     assert!(e.contains("dqn.json"), "{e}");
 }

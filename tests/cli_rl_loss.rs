@@ -359,3 +359,58 @@ fn compare_pairs_seeds() {
     ]);
     assert!(e.contains("--seeds must be between 1 and 24"), "{e}");
 }
+
+/// The library API a Rust trainer uses (as `examples/dqn_with_discovered_loss.rs` does): a loss
+/// exported by the CLI and reloaded trains exactly like the original; an equation from a
+/// campaign archive is refused as a loss.
+#[test]
+fn exported_and_reloaded_loss_trains_like_the_original() {
+    use gevo::rl::dqn::train_agent;
+    use gevo::{Archive, ProgramLoss, rl};
+    let t = tempfile::tempdir().unwrap();
+    let exported = t.path().join("dqn_reg.json");
+    ok(&[
+        "export",
+        &seed_path("dqn_reg"),
+        "--format",
+        "json",
+        "--output",
+        exported.to_str().unwrap(),
+    ]);
+    let spec = gevo::task::resolve(small_task(t.path()).to_str().unwrap()).unwrap();
+    let task = rl::load_tasks(&spec).unwrap().remove(0);
+    let device = burn::tensor::Device::flex();
+    let train = |loss: &ProgramLoss| {
+        let mut env =
+            rl::make_env(&task.environment.id, task.environment.max_episode_steps).unwrap();
+        train_agent(env.as_mut(), loss, &task.dqn, &device).report
+    };
+    let original = train(&ProgramLoss::load(seed_path("dqn_reg")).unwrap());
+    let reloaded = train(&ProgramLoss::load(&exported).unwrap());
+    assert_eq!(original.episode_returns.len(), 15);
+    assert_eq!(original.episode_returns, reloaded.episode_returns);
+    assert_eq!(original.grad_steps, reloaded.grad_steps);
+
+    let sr = t.path().join("sr");
+    ok(&[
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--task",
+        "nguyen-1",
+        "--archive",
+        sr.to_str().unwrap(),
+        "--budget",
+        "20",
+    ]);
+    let program = Archive::open(&sr).unwrap().program(0).unwrap().unwrap();
+    let e = ProgramLoss::try_new(program).unwrap_err().to_string();
+    assert!(e.contains("input"), "{e}");
+    assert!(
+        Archive::open(&sr)
+            .unwrap()
+            .program(10_000)
+            .unwrap()
+            .is_none()
+    );
+}

@@ -256,6 +256,20 @@ impl Archive {
         }
     }
 
+    /// The program of candidate `id` (`None` if no such candidate), e.g. to reuse a discovered
+    /// loss: `ProgramLoss::try_new(archive.program(id)?.unwrap())`.
+    ///
+    /// # Errors
+    /// [`ArchiveError`] if the database cannot be read or the record is corrupt.
+    pub fn program(&self, id: u64) -> Result<Option<crate::program::Program>, ArchiveError> {
+        match self.record(id)? {
+            None => Ok(None),
+            Some(r) => crate::program::Program::from_json(&r.program, "archive record")
+                .map(Some)
+                .map_err(|e| self.corrupt(e)),
+        }
+    }
+
     /// All records in id order.
     pub fn records(&self) -> Result<Vec<CandidateRecord>, ArchiveError> {
         let mut out = Vec::with_capacity(self.candidates.len());

@@ -44,13 +44,12 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
     let space = crate::catalog::load_space(&a.space)?;
     let spec = crate::task::resolve(&a.task)?;
     let ev = crate::task::build_evaluator(space, &spec, &a.device)?;
-    let programs = [&a.a, &a.b]
-        .map(|path| -> anyhow::Result<Program> {
-            let p = Program::load(path)?;
-            crate::program::validate::validate(&p, ev.space())
-                .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-            Ok(p)
-        });
+    let programs = [&a.a, &a.b].map(|path| -> anyhow::Result<Program> {
+        let p = Program::load(path)?;
+        crate::program::validate::validate(&p, ev.space())
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        Ok(p)
+    });
     let [pa, pb] = programs;
     let (pa, pb) = (pa?, pb?);
     let workers = a.workers.unwrap_or_else(|| {
@@ -61,7 +60,9 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers.max(1))
         .build()?;
-    let jobs: Vec<(usize, u64)> = (0..2).flat_map(|k| (0..a.seeds).map(move |s| (k, s))).collect();
+    let jobs: Vec<(usize, u64)> = (0..2)
+        .flat_map(|k| (0..a.seeds).map(move |s| (k, s)))
+        .collect();
     let results: Vec<_> = pool.install(|| {
         jobs.par_iter()
             .map(|&(k, s)| {

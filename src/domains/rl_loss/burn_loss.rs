@@ -7,9 +7,9 @@
 //! these agree on the same inputs (tested in `tests.rs` of this module).
 
 use super::dqn::{DqnLoss, LossInputs};
-use crate::program::Program;
 use crate::program::ops::{DIV_EPS, EXP_CLIP, KernelContext, LOG_EPS, NOISE_STD};
 use crate::program::value::Value;
+use crate::program::{Program, ProgramError};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Distribution, Int, Tensor};
 use rand::SeedableRng;
@@ -53,6 +53,36 @@ impl ProgramLoss {
     pub fn new(program: Program) -> Self {
         let live = program.live_mask();
         ProgramLoss { program, live }
+    }
+
+    /// Checks that `program` is an RL loss (the inputs of [`super::LOSS_INPUTS`], ops and
+    /// types of the `rl_loss_large` space, a float output that depends on `q_param`) and wraps
+    /// it. The entry point for reusing a discovered loss in a burn DQN trainer: the result is a
+    /// [`DqnLoss`] mapping a minibatch ([`LossInputs`], `B` transitions) to the per-sample loss
+    /// `[B]`. Co-Reyes et al., "Evolving Reinforcement Learning Algorithms", ICLR 2021, §3.
+    ///
+    /// # Errors
+    /// [`ProgramError`] naming the first rule the program breaks.
+    pub fn try_new(program: Program) -> Result<Self, ProgramError> {
+        let space =
+            crate::catalog::load_space("rl_loss_large").map_err(|e| ProgramError::Parse {
+                origin: "rl_loss_large".into(),
+                line: 0,
+                column: 0,
+                message: e.to_string(),
+            })?;
+        crate::program::validate::validate(&program, &space)?;
+        Ok(Self::new(program))
+    }
+
+    /// Loads a loss program from a JSON file (a seed, an export, `gevo export --format json`)
+    /// and checks it as [`ProgramLoss::try_new`] does.
+    ///
+    /// # Errors
+    /// [`ProgramError::Io`] / [`ProgramError::Parse`] for an unreadable file, else as
+    /// [`ProgramLoss::try_new`].
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Self, ProgramError> {
+        Self::try_new(Program::load(path)?)
     }
 
     /// The wrapped program.
