@@ -17,34 +17,21 @@ pub struct CompareArgs {
     pub a: PathBuf,
     /// Second program (.json).
     pub b: PathBuf,
-    /// Task(s), comma separated (e.g. cartpole or cartpole,acrobot; nguyen-1).
-    #[arg(long)]
-    pub task: String,
-    /// Seeds 0..N; both programs get the same seeds (at most 24).
-    #[arg(long, default_value_t = 5)]
-    pub seeds: u64,
-    /// Search space both programs belong to.
-    #[arg(long, default_value = "rl_loss")]
-    pub space: String,
-    /// Parallel evaluations [default: number of CPU cores].
-    #[arg(long)]
-    pub workers: Option<usize>,
-    /// Device of the inner loops: cpu or wgpu.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
-    /// Print one JSON document.
-    #[arg(long)]
-    pub json: bool,
+    /// Task (e.g. cartpole, cartpole,acrobot, nguyen-1), seeds (at most 24; both programs get
+    /// the same), device, output.
+    #[command(flatten)]
+    pub run: super::eval::SeedArgs,
 }
 
-pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
+pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
+    let a = &args.run;
     if a.seeds == 0 || a.seeds > 24 {
         bail!("--seeds must be between 1 and 24 (got {})", a.seeds);
     }
     let space = crate::catalog::load_space(&a.space)?;
     let spec = crate::task::resolve(&a.task)?;
     let ev = crate::task::build_evaluator(space, &spec, &a.device)?;
-    let programs = [&a.a, &a.b].map(|path| -> anyhow::Result<Program> {
+    let programs = [&args.a, &args.b].map(|path| -> anyhow::Result<Program> {
         let p = Program::load(path)?;
         crate::program::validate::validate(&p, ev.space())
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
@@ -52,14 +39,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
     });
     let [pa, pb] = programs;
     let (pa, pb) = (pa?, pb?);
-    let workers = a.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers.max(1))
-        .build()?;
+    let pool = a.pool()?;
     let jobs: Vec<(usize, u64)> = (0..2)
         .flat_map(|k| (0..a.seeds).map(move |s| (k, s)))
         .collect();
@@ -83,8 +63,8 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
     let c = paired_comparison(&sa, &sb);
     if a.json {
         let doc = json!({
-            "a": a.a.display().to_string(),
-            "b": a.b.display().to_string(),
+            "a": args.a.display().to_string(),
+            "b": args.b.display().to_string(),
             "task": a.task,
             "per_seed": (0..n).map(|s| json!({
                 "seed": s, "a": sa[s], "b": sb[s], "outcome_a": ra[s].1, "outcome_b": rb[s].1,
@@ -94,7 +74,12 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    println!("A {}\nB {}\ntask {}", a.a.display(), a.b.display(), a.task);
+    println!(
+        "A {}\nB {}\ntask {}",
+        args.a.display(),
+        args.b.display(),
+        a.task
+    );
     println!("{:>4}  {:>10}  {:>10}  {:>10}", "seed", "A", "B", "A − B");
     for s in 0..n {
         let note = |r: &(Option<f64>, String)| {

@@ -11,11 +11,9 @@ use rayon::prelude::*;
 use serde_json::json;
 use std::path::PathBuf;
 
-/// Arguments of `gevo eval`.
+/// What `gevo eval` and `gevo compare` share: the task, the seeds and where to run.
 #[derive(Debug, Args)]
-pub struct EvalArgs {
-    /// The loss program (.json), e.g. search_spaces/rl_loss/seeds/dqn.json or an export.
-    pub program: PathBuf,
+pub struct SeedArgs {
     /// Task(s), comma separated (e.g. cartpole or cartpole,acrobot).
     #[arg(long)]
     pub task: String,
@@ -31,9 +29,33 @@ pub struct EvalArgs {
     /// Device: cpu or wgpu.
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// Print one JSON document (per-seed scores and learning curves).
+    /// Print one JSON document.
     #[arg(long)]
     pub json: bool,
+}
+
+impl SeedArgs {
+    /// A thread pool of `--workers` threads (default: one per core).
+    pub fn pool(&self) -> anyhow::Result<rayon::ThreadPool> {
+        let workers = self.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
+        Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(workers.max(1))
+            .build()?)
+    }
+}
+
+/// Arguments of `gevo eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The loss program (.json), e.g. search_spaces/rl_loss/seeds/dqn.json or an export.
+    pub program: PathBuf,
+    /// Task, seeds, device, output.
+    #[command(flatten)]
+    pub run: SeedArgs,
 }
 
 fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -43,25 +65,19 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
-pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
-    let program = Program::load(&a.program)?;
+pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
+    let a = &args.run;
+    let program = Program::load(&args.program)?;
     let src = crate::catalog::space(&a.space)
         .ok_or_else(|| anyhow!("unknown search space `{}`", a.space))?;
     let space = SearchSpace::from_toml(&src.text, &src.origin)?;
     crate::program::validate::validate(&program, &space)
-        .map_err(|e| anyhow!("{}: {e}", a.program.display()))?;
+        .map_err(|e| anyhow!("{}: {e}", args.program.display()))?;
     let spec = crate::task::resolve(&a.task)?;
     let tasks = load_tasks(&spec)?;
     let device = crate::domains::rl_loss::device::parse(&a.device)?;
     let ev = RlLossEvaluator::new(space, tasks.clone(), device)?;
-    let workers = a.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers.max(1))
-        .build()?;
+    let pool = a.pool()?;
     let jobs: Vec<(u64, usize)> = (0..a.seeds)
         .flat_map(|s| (0..tasks.len()).map(move |k| (s, k)))
         .collect();
@@ -105,7 +121,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
     let (m, sd) = mean_std(&scores);
     if a.json {
         let doc = json!({
-            "program": a.program.display().to_string(),
+            "program": args.program.display().to_string(),
             "task": a.task,
             "scores": scores,
             "mean": m,
@@ -116,7 +132,7 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    println!("program {}  task {}", a.program.display(), a.task);
+    println!("program {}  task {}", args.program.display(), a.task);
     for (s, t, d) in &per_seed {
         let parts: Vec<String> = d
             .iter()
