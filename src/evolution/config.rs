@@ -2,6 +2,7 @@
 //! nothing else.
 
 use super::hurdle::HurdleConfig;
+use crate::guide::GuideConfig;
 use crate::hashing::FecConfig;
 use crate::program::mutate::MutationConfig;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,16 @@ pub struct CampaignConfig {
     /// burn device of the inner loops: `cpu` (flex) or `wgpu`.
     #[serde(default = "default_device")]
     pub device: String,
+    /// Guided evolution (`--guide`): the online discriminator and PAM-RT settings (default:
+    /// no guide). Absent in archives written before guides existed.
+    #[serde(default)]
+    pub guide: GuideConfig,
+    /// Stop once this many real evaluations have run (`--max-evaluations`), whatever the
+    /// candidate budget: compute-fair comparisons of arms that serve different shares of
+    /// candidates from the cache. Checked before each evaluation is started (asynchronous mode)
+    /// or at batch boundaries (deterministic mode, which may overshoot by less than a batch).
+    #[serde(default)]
+    pub max_evaluations: Option<u64>,
 }
 
 fn default_device() -> String {
@@ -87,6 +98,8 @@ impl CampaignConfig {
             time_limit_secs: None,
             seeds: vec![],
             device: default_device(),
+            guide: GuideConfig::default(),
+            max_evaluations: None,
         }
     }
 }

@@ -150,10 +150,10 @@ impl ReplayBuffer {
         self.next_order
     }
 
-    /// The persistent part, oldest first.
+    /// The persistent part, in the buffer's internal order (training samples entries by
+    /// position, so a restored buffer must keep it).
     pub fn to_stored(&self) -> Vec<StoredEntry> {
-        let mut v: Vec<StoredEntry> = self
-            .entries
+        self.entries
             .iter()
             .map(|e| StoredEntry {
                 fingerprint: e.fingerprint,
@@ -162,9 +162,7 @@ impl ReplayBuffer {
                 evaluations: e.evaluations,
                 order: e.order,
             })
-            .collect();
-        v.sort_by_key(|e| e.order);
-        v
+            .collect()
     }
 
     /// Rebuilds a buffer from [`Self::to_stored`] output; `graph` re-encodes the program of a

@@ -26,7 +26,7 @@ pub enum Judgement {
     /// Predicted by the discriminator: `D(child, parent)`.
     Predicted(f64),
     /// Known from an earlier evaluation of the same function: 1 if better than the parent, 0 if
-    /// worse, 0.5 for a tie.
+    /// not (ties included).
     Known(f64),
 }
 
