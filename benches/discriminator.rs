@@ -12,9 +12,9 @@ use gevo::guide::{
     Discriminator, DiscriminatorConfig, GraphBatch, GraphEncoder, GraphEncoding, GuideConfig,
     GuideKind, OnlineDiscriminator,
 };
-use gevo::program::Program;
-use gevo::program::generate::random_program;
+use gevo::program::{Node, OpId, Program};
 use gevo::space::SearchSpace;
+use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
@@ -22,20 +22,50 @@ use std::hint::black_box;
 /// Live op nodes per program.
 const NODES: usize = 20;
 
+/// `n` random programs over x, y with exactly `NODES` live op nodes: each node applies a random
+/// op of the space to the previous node (and, for binary ops, a random earlier value), so every
+/// node reaches the output.
 fn programs(n: usize) -> (SearchSpace, Vec<Program>) {
     let src = gevo::catalog::space("symbolic_regression").unwrap();
-    let mut space = SearchSpace::from_toml(&src.text, &src.origin)
+    let space = SearchSpace::from_toml(&src.text, &src.origin)
         .unwrap()
         .with_task_inputs(&["x".into(), "y".into()]);
-    space.init_nodes = [NODES, NODES + 10];
+    let ops: Vec<OpId> = space
+        .ops
+        .iter()
+        .copied()
+        .filter(|o| !o.is_const())
+        .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut out = Vec::new();
-    while out.len() < n {
-        let p = random_program(&space, &mut rng).unwrap();
-        if p.size() == NODES {
-            out.push(p.without_dead_nodes());
-        }
-    }
+    let out = (0..n)
+        .map(|_| {
+            let mut nodes = Vec::new();
+            for k in 0..NODES {
+                let prev = if k == 0 {
+                    rng.random_range(0..2)
+                } else {
+                    k + 1
+                };
+                let op = ops[rng.random_range(0..ops.len())];
+                let args = match op.spec().arity {
+                    1 => vec![prev],
+                    _ => vec![prev, rng.random_range(0..k + 2)],
+                };
+                nodes.push(Node {
+                    op,
+                    args,
+                    value: None,
+                });
+            }
+            let p = Program {
+                inputs: space.inputs.clone(),
+                nodes,
+                output: NODES + 1,
+            };
+            assert_eq!(p.size(), NODES);
+            p
+        })
+        .collect();
     (space, out)
 }
 
