@@ -169,13 +169,18 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             "            {} retrains ({:.2} s); evaluations {} vs predictions {}",
             g.retrains, g.retrain_secs, stats.evaluations, g.calls
         );
-        let acc: Vec<String> = g
-            .accuracy
+        // The last 8 measurements (all of them are in `--json`).
+        let skip = g.accuracy.len().saturating_sub(8);
+        let acc: Vec<String> = g.accuracy[skip..]
             .iter()
             .map(|p| format!("{}:{:.2}", p.evaluations, p.accuracy))
             .collect();
         println!(
-            "            held-out accuracy (evaluations:accuracy) {}; acceptance precision {}",
+            "            held-out accuracy: mean {1}; (evaluations:accuracy{0}) {2}; acceptance precision {3}",
+            if skip > 0 { ", last 8" } else { "" },
+            g.mean_accuracy()
+                .map(|p| format!("{p:.3}"))
+                .unwrap_or_else(|| "-".into()),
             if acc.is_empty() {
                 "-".into()
             } else {

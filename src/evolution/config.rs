@@ -103,3 +103,28 @@ impl CampaignConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_written_before_guides_existed_still_load() {
+        let c = CampaignConfig::new(
+            "symbolic_regression",
+            "",
+            TaskSpec {
+                name: "nguyen-1".into(),
+                files: vec![],
+                csv: None,
+                target: None,
+            },
+        );
+        let mut v = serde_json::to_value(&c).unwrap();
+        let obj = v.as_object_mut().unwrap();
+        assert!(obj.remove("guide").is_some() && obj.remove("max_evaluations").is_some());
+        let back: CampaignConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(back, c);
+        assert!(!back.guide.enabled());
+    }
+}
