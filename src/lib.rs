@@ -49,6 +49,7 @@ pub mod cli;
 pub mod domains;
 pub mod evolution;
 pub mod export;
+pub mod guide;
 pub mod hashing;
 pub mod program;
 pub mod space;

@@ -19,6 +19,9 @@ pub struct LiveSummary {
     pub stats: Stats,
     /// The best records (by fitness), at most 100.
     pub top: Vec<CandidateRecord>,
+    /// The guide's accounting, when the campaign runs one.
+    #[serde(default)]
+    pub guide: Option<crate::guide::GuideStats>,
 }
 
 impl LiveSummary {

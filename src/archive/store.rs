@@ -3,7 +3,9 @@
 //! Layout of an archive directory:
 //! - `db/`: the sled database with trees `meta` (schema version, campaign settings), `candidates`
 //!   (id → record), `state` (the resumable [`CampaignState`]) and `pending` (finished evaluations
-//!   of a deterministic batch not yet committed; reused on resume),
+//!   of a deterministic batch not yet committed; reused on resume) and `guide` (the
+//!   discriminator's [`GuideSnapshot`](crate::guide::GuideSnapshot), committed atomically with
+//!   the state; absent when the campaign runs no guide),
 //! - `live.json`: the live summary for readers while the campaign runs,
 //! - `campaign.json`: the campaign settings, for people.
 
@@ -63,6 +65,7 @@ pub struct Archive {
     candidates: sled::Tree,
     state: sled::Tree,
     pending: sled::Tree,
+    guide: sled::Tree,
 }
 
 /// A finished evaluation of a deterministic batch awaiting its commit.
@@ -115,6 +118,7 @@ impl Archive {
             candidates: tree("candidates")?,
             state: tree("state")?,
             pending: tree("pending")?,
+            guide: tree("guide")?,
             db,
         })
     }
@@ -207,10 +211,31 @@ impl Archive {
 
     /// Stores the campaign state, clears pending evaluations, and flushes everything to disk.
     pub fn commit_state(&self, state: &CampaignState) -> Result<(), ArchiveError> {
+        self.commit_state_with_guide(state, None)
+    }
+
+    /// [`Self::commit_state`], also storing the guide's snapshot in the same sled transaction
+    /// (so a kill never leaves a guide that is ahead of or behind the campaign state).
+    pub fn commit_state_with_guide(
+        &self,
+        state: &CampaignState,
+        guide: Option<&crate::guide::GuideSnapshot>,
+    ) -> Result<(), ArchiveError> {
+        use sled::Transactional;
         let bytes = postcard::to_allocvec(state).map_err(|e| self.corrupt(e))?;
-        self.state
-            .insert("current", bytes)
+        let guide_bytes = guide
+            .map(postcard::to_allocvec)
+            .transpose()
             .map_err(|e| self.corrupt(e))?;
+        (&self.state, &self.guide)
+            .transaction(|(s, g)| {
+                s.insert("current", bytes.as_slice())?;
+                if let Some(gb) = &guide_bytes {
+                    g.insert("current", gb.as_slice())?;
+                }
+                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| self.corrupt(format!("{e:?}")))?;
         self.pending.clear().map_err(|e| self.corrupt(e))?;
         self.db.flush().map_err(|e| self.corrupt(e))?;
         Ok(())
@@ -239,6 +264,16 @@ impl Archive {
     /// The last committed campaign state.
     pub fn state(&self) -> Result<Option<CampaignState>, ArchiveError> {
         match self.state.get("current").map_err(|e| self.corrupt(e))? {
+            None => Ok(None),
+            Some(v) => postcard::from_bytes(&v)
+                .map(Some)
+                .map_err(|e| self.corrupt(e)),
+        }
+    }
+
+    /// The guide's last committed snapshot (`None` for campaigns without a guide).
+    pub fn guide(&self) -> Result<Option<crate::guide::GuideSnapshot>, ArchiveError> {
+        match self.guide.get("current").map_err(|e| self.corrupt(e))? {
             None => Ok(None),
             Some(v) => postcard::from_bytes(&v)
                 .map(Some)

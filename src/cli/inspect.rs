@@ -1,6 +1,7 @@
 //! `gevo inspect DIR`: statistics and the top candidates.
 
 use crate::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary, Stats};
+use crate::guide::GuideStats;
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
@@ -59,15 +60,46 @@ fn stats_json(s: &Stats) -> serde_json::Value {
     })
 }
 
+/// The guide's accounting as printed by `--json` (field names are stable).
+fn guide_json(g: &GuideStats, s: &Stats) -> serde_json::Value {
+    let predictions = g.calls;
+    json!({
+        "discriminator_calls": g.calls,
+        "guided_proposals": g.guided_proposals,
+        "children_rejected": g.rejected,
+        "free_labels": g.free_labels,
+        "cap_reached": g.cap_reached,
+        "accepted_evaluated": g.accepted_evaluated,
+        "accepted_better": g.accepted_better,
+        "acceptance_precision": g.acceptance_precision(),
+        "retrains": g.retrains,
+        "retrain_secs": g.retrain_secs,
+        "inference_secs": g.inference_secs,
+        "real_evaluations": s.evaluations,
+        "predictions": predictions,
+        "evaluation_share": if s.evaluations + predictions > 0 {
+            Some(s.evaluations as f64 / (s.evaluations + predictions) as f64)
+        } else {
+            None
+        },
+        "mean_accuracy": g.mean_accuracy(),
+        "accuracy": g.accuracy.iter().map(|p| json!({
+            "evaluations": p.evaluations, "pairs": p.pairs, "accuracy": p.accuracy,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     if a.pareto {
         return pareto(&a);
     }
+    let guide: Option<GuideStats>;
     let (status, stats, budget, top) = match Archive::open(&a.dir) {
         Ok(archive) => {
             let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
             let budget = config["budget"].as_u64().unwrap_or(0);
             let state = archive.state()?;
+            guide = archive.guide()?.map(|g| g.stats);
             let mut records = archive.records()?;
             records.retain(|r| {
                 r.fitness.is_some_and(f64::is_finite) && r.outcome == crate::domains::Outcome::Ok
@@ -90,6 +122,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                 anyhow::anyhow!("{}: the archive is in use by a running campaign and its live summary is unreadable: {e}", a.dir.display())
             })?;
             let age = chrono::Utc::now().timestamp() as f64 - live.updated_unix;
+            guide = live.guide.clone();
             let mut top = live.top;
             top.truncate(a.top);
             (
@@ -111,6 +144,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             "status": status,
             "budget": budget,
             "stats": stats_json(&stats),
+            "guide": guide.as_ref().map(|g| guide_json(g, &stats)),
             "top": top.iter().map(record_json).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -136,6 +170,37 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
         stats.throughput(),
         stats.wall_secs
     );
+    if let Some(g) = &guide {
+        println!(
+            "guide       {} discriminator calls ({:.2} s), {} children rejected, {} free labels, {} cap reached",
+            g.calls, g.inference_secs, g.rejected, g.free_labels, g.cap_reached
+        );
+        println!(
+            "            {} retrains ({:.2} s); evaluations {} vs predictions {}",
+            g.retrains, g.retrain_secs, stats.evaluations, g.calls
+        );
+        // The last 8 measurements (all of them are in `--json`).
+        let skip = g.accuracy.len().saturating_sub(8);
+        let acc: Vec<String> = g.accuracy[skip..]
+            .iter()
+            .map(|p| format!("{}:{:.2}", p.evaluations, p.accuracy))
+            .collect();
+        println!(
+            "            held-out accuracy: mean {1}; (evaluations:accuracy{0}) {2}; acceptance precision {3}",
+            if skip > 0 { ", last 8" } else { "" },
+            g.mean_accuracy()
+                .map(|p| format!("{p:.3}"))
+                .unwrap_or_else(|| "-".into()),
+            if acc.is_empty() {
+                "-".into()
+            } else {
+                acc.join(" ")
+            },
+            g.acceptance_precision()
+                .map(|p| format!("{p:.3}"))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
     println!();
     println!(
         "{:>7}  {:>10}  {:>10}  {:>4}  expression",

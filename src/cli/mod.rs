@@ -1,5 +1,6 @@
 //! The `gevo` command line (clap). `main.rs` only calls [`main`].
 
+mod ablate;
 mod compare;
 mod env;
 mod eval;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Environments: list, replay from a state, roll out a trained agent.
     #[command(subcommand)]
     Env(env::EnvCommand),
+    /// Compute-fair ablation: seeds × {evolution, +FEC, +FEC+discriminator} at a fixed number of
+    /// real evaluations; writes curves, speedups and a plot.
+    Ablate(ablate::AblateArgs),
     /// List the search spaces that ship with gevo.
     Spaces,
     /// List the tasks that ship with gevo.
@@ -75,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Plot(a) => plot::plot(a),
         Command::Compare(a) => compare::compare(a),
         Command::Env(c) => env::env(c),
+        Command::Ablate(a) => ablate::ablate(a),
         Command::Spaces => list::spaces(),
         Command::Tasks => list::tasks(),
     };

@@ -2,7 +2,7 @@
 
 use crate::analysis::history::history;
 use crate::analysis::pareto::hall_of_fame;
-use crate::analysis::plot::{ImageFormat, plot_hall_of_fame, plot_progress};
+use crate::analysis::plot::{ExtraSeries, ImageFormat, plot_hall_of_fame, plot_progress};
 use crate::archive::Archive;
 use anyhow::Context;
 use clap::Args;
@@ -49,8 +49,27 @@ pub fn plot(a: PlotArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let h = history(&records, population);
     let hof = hall_of_fame(&records);
+    // Guided campaigns: the discriminator's held-out pair accuracy at each retrain.
+    let extra: Vec<ExtraSeries> = archive
+        .guide()?
+        .filter(|g| !g.stats.accuracy.is_empty())
+        .map(|g| ExtraSeries {
+            title: "discriminator held-out pair accuracy".into(),
+            y_label: "accuracy".into(),
+            points: g
+                .stats
+                .accuracy
+                .iter()
+                .map(|p| (p.evaluations as f64, p.accuracy))
+                .collect(),
+        })
+        .into_iter()
+        .collect();
     for &fmt in &a.format {
-        println!("{}", plot_progress(&h, &[], &title, &out, fmt)?.display());
+        println!(
+            "{}",
+            plot_progress(&h, &extra, &title, &out, fmt)?.display()
+        );
         if !hof.is_empty() {
             println!("{}", plot_hall_of_fame(&hof, &title, &out, fmt)?.display());
         }

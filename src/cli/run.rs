@@ -2,6 +2,7 @@
 
 use crate::archive::{Archive, CandidateRecord, Stats};
 use crate::evolution::{Campaign, CampaignConfig, CampaignObserver, HurdleConfig};
+use crate::guide::{GuideKind, RetryFrom};
 use crate::space::SearchSpace;
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
@@ -85,6 +86,39 @@ pub struct RunArgs {
     /// `--features wgpu`).
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Guided evolution: `none`, or `discriminator` (an online GNN pair classifier filters
+    /// mutated children before evaluation: predictor-guided mutation, Co-Reyes et al. 2024).
+    #[arg(long, value_enum, default_value_t = GuideKind::None)]
+    pub guide: GuideKind,
+    /// Guide: acceptance threshold τ; a child is evaluated when D(child, parent) ≥ τ [default: 0.5].
+    #[arg(long)]
+    pub guide_threshold: Option<f64>,
+    /// Guide: retry cap, extra mutations per proposal [default: 8].
+    #[arg(long)]
+    pub guide_retries: Option<usize>,
+    /// Guide: retry from the parent or stack on the rejected child [default: parent].
+    #[arg(long, value_enum)]
+    pub guide_retry_from: Option<RetryFrom>,
+    /// Guide: retrain every N real evaluations [default: 32].
+    #[arg(long)]
+    pub guide_retrain_every: Option<u64>,
+    /// Guide: Adam steps per retrain [default: 40].
+    #[arg(long)]
+    pub guide_steps: Option<usize>,
+    /// Guide: programs in the buffer before guidance starts [default: 64].
+    #[arg(long)]
+    pub guide_warmup: Option<usize>,
+    /// Guide: fitness differences at or below this are ties (set it to the evaluation noise)
+    /// [default: 1e-9].
+    #[arg(long)]
+    pub guide_tie: Option<f64>,
+    /// Guide: add a global attention layer (GPS-style) to the discriminator.
+    #[arg(long)]
+    pub guide_attention: bool,
+    /// Stop after this many real evaluations, whatever the candidate budget (for compute-fair
+    /// comparisons).
+    #[arg(long)]
+    pub max_evaluations: Option<u64>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -252,6 +286,17 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         _ => HurdleConfig::None,
     };
     config.time_limit_secs = a.time_limit;
+    config.max_evaluations = a.max_evaluations;
+    let g = &mut config.guide;
+    g.kind = a.guide;
+    g.threshold = a.guide_threshold.unwrap_or(g.threshold);
+    g.max_retries = a.guide_retries.unwrap_or(g.max_retries);
+    g.retry_from = a.guide_retry_from.unwrap_or(g.retry_from);
+    g.retrain_every = a.guide_retrain_every.unwrap_or(g.retrain_every).max(1);
+    g.train_steps = a.guide_steps.unwrap_or(g.train_steps);
+    g.warmup = a.guide_warmup.unwrap_or(g.warmup);
+    g.tie_tolerance = a.guide_tie.unwrap_or(g.tie_tolerance).max(0.0);
+    g.network.attention = a.guide_attention;
     config.device = a.device.clone();
     if let Some(b) = &a.bootstrap {
         config.seeds = resolve_seeds(&space.name, b)?;
@@ -316,6 +361,21 @@ fn drive(campaign: &mut Campaign, quiet: bool) -> anyhow::Result<()> {
         s.failures,
         s.wall_secs
     );
+    if let Some(g) = campaign.guide() {
+        let st = &g.stats;
+        println!(
+            "guide: {} retrains ({:.1} s), {} discriminator calls ({:.2} s), {} children rejected, held-out accuracy {}",
+            st.retrains,
+            st.retrain_secs,
+            st.calls,
+            st.inference_secs,
+            st.rejected,
+            st.accuracy
+                .last()
+                .map(|a| format!("{:.3}", a.accuracy))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
     match campaign.top().first() {
         Some(best) => {
             println!(

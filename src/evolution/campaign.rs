@@ -8,12 +8,20 @@
 //! - **deterministic**: children are proposed in batches of `batch` from the population at the
 //!   batch start, evaluated in parallel and inserted in id order, so the same seed gives the same
 //!   archive regardless of thread timing or worker count.
+//!
+//! With a guide (`--guide discriminator`, [`crate::guide`]) the mutation step becomes
+//! predictor-guided mutation (PAM-RT) once the discriminator is warmed up, every real evaluation
+//! feeds its replay buffer, and it retrains between insertions (asynchronous mode) or between
+//! batches (deterministic mode, so a seed still fixes the archive).
 
 use super::config::CampaignConfig;
 use super::population::{Member, Population};
 use crate::archive::store::PendingEvaluation;
 use crate::archive::{Archive, ArchiveError, CampaignState, CandidateRecord, LiveSummary, Stats};
 use crate::domains::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::guide::buffer::{label, rank as label_rank};
+use crate::guide::pam::Judgement;
+use crate::guide::{OnlineDiscriminator, guided_mutation};
 use crate::hashing::fec::{FecEntry, Lookup};
 use crate::hashing::{
     Fingerprint, FunctionalEquivalenceCache, fingerprint_of_outputs, structural_hash,
@@ -52,6 +60,9 @@ struct Proposal {
     seed: Option<String>,
     fingerprint: Fingerprint,
     hurdle: Option<f64>,
+    /// The parent's label rank, when the discriminator accepted this child by a prediction
+    /// (to measure acceptance precision once it is evaluated).
+    accepted_over: Option<f64>,
 }
 
 const TOP_K: usize = 100;
@@ -69,6 +80,7 @@ pub struct Campaign {
     programs: HashMap<u64, Program>,
     population: Population,
     fec: FunctionalEquivalenceCache,
+    guide: Option<OnlineDiscriminator>,
     rng: ChaCha8Rng,
     next_id: u64,
     inserted: u64,
@@ -101,8 +113,12 @@ impl Campaign {
         let seeds = parse_seeds(&config, evaluator.as_ref())?;
         let rng = ChaCha8Rng::seed_from_u64(config.seed);
         let now = Instant::now();
+        let guide = config.guide.enabled().then(|| {
+            OnlineDiscriminator::new(config.guide.clone(), evaluator.space(), config.seed)
+        });
         Ok(Campaign {
             fec: FunctionalEquivalenceCache::new(config.fec.clone()),
+            guide,
             population: Population::new(config.population),
             config,
             evaluator,
@@ -157,6 +173,37 @@ impl Campaign {
                 c.programs.insert(id, r.program());
             }
         }
+        if c.config.guide.enabled() {
+            match c.archive.guide()? {
+                Some(snap) => {
+                    let g = OnlineDiscriminator::restore(
+                        c.config.guide.clone(),
+                        c.evaluator.space(),
+                        snap,
+                        |id| by_id.get(&id).map(|r| r.program()),
+                    )
+                    .map_err(|e| ArchiveError::Corrupt {
+                        path: c.archive.dir().to_path_buf(),
+                        message: e.to_string(),
+                    })?;
+                    c.guide = Some(g);
+                }
+                None => {
+                    // No committed guide state (the campaign stopped before its first commit):
+                    // rebuild the buffer from the committed records.
+                    let mut done: Vec<&CandidateRecord> = records
+                        .iter()
+                        .filter(|r| r.seq < c.inserted && !r.fec_hit)
+                        .collect();
+                    done.sort_by_key(|r| r.seq);
+                    if let Some(g) = c.guide.as_mut() {
+                        for r in done {
+                            g.observe(r.fingerprint, r.id, &r.program(), r.fitness);
+                        }
+                    }
+                }
+            }
+        }
         let mut late: Vec<&CandidateRecord> =
             records.iter().filter(|r| r.seq >= c.inserted).collect();
         late.sort_by_key(|r| r.seq);
@@ -184,6 +231,11 @@ impl Campaign {
     /// Settings.
     pub fn config(&self) -> &CampaignConfig {
         &self.config
+    }
+
+    /// The guide, when the campaign runs one.
+    pub fn guide(&self) -> Option<&OnlineDiscriminator> {
+        self.guide.as_ref()
     }
 
     /// Best records so far, best first (at most 100).
@@ -227,7 +279,10 @@ impl Campaign {
         let mut in_flight = 0usize;
         loop {
             // Count insertions, not ids: ids proposed but lost to a kill are never evaluated.
-            while in_flight < workers && self.inserted + (in_flight as u64) < self.config.budget {
+            while in_flight < workers
+                && self.inserted + (in_flight as u64) < self.config.budget
+                && self.evaluations_left(in_flight as u64)
+            {
                 let p = self.propose();
                 match self.fec.lookup(p.fingerprint, &mut self.rng) {
                     Lookup::Hit(e) => {
@@ -253,6 +308,8 @@ impl Campaign {
             in_flight -= 1;
             let rec = self.record_evaluated(p, e);
             self.insert(rec, observer)?;
+            // Workers keep evaluating while the guide retrains here.
+            self.maintain_guide();
         }
         Ok(())
     }
@@ -262,7 +319,7 @@ impl Campaign {
         pool: &rayon::ThreadPool,
         observer: &mut dyn CampaignObserver,
     ) -> anyhow::Result<()> {
-        while self.inserted < self.config.budget {
+        while self.inserted < self.config.budget && self.evaluations_left(0) {
             let n = (self.config.budget - self.inserted).min(self.config.batch.max(1) as u64);
             let proposals: Vec<Proposal> = (0..n).map(|_| self.propose()).collect();
             let mut hits: HashMap<u64, FecEntry> = HashMap::new();
@@ -310,12 +367,93 @@ impl Campaign {
                 };
                 self.insert(rec, observer)?;
             }
+            // Retrain only at batch boundaries, so the batch's proposals do not depend on timing.
+            self.maintain_guide();
             // Commit only at batch boundaries, where the state is reproducible.
             if self.last_commit.elapsed() >= COMMIT_EVERY {
                 self.commit(false)?;
             }
         }
         Ok(())
+    }
+
+    /// Whether real evaluations may still start, with `in_flight` already running.
+    fn evaluations_left(&self, in_flight: u64) -> bool {
+        self.config
+            .max_evaluations
+            .is_none_or(|m| self.stats.evaluations + in_flight < m)
+    }
+
+    /// Whether the campaign has spent its budget (candidates, or real evaluations).
+    fn budget_spent(&self) -> bool {
+        self.inserted >= self.config.budget || !self.evaluations_left(0)
+    }
+
+    /// Retrains the guide when it is due.
+    fn maintain_guide(&mut self) {
+        if let Some(g) = self.guide.as_mut()
+            && g.retrain_due()
+        {
+            g.retrain();
+        }
+    }
+
+    /// PAM-RT: mutate `parent_program` until the discriminator accepts a child (or the retry cap
+    /// runs out). Returns the child, its mutation, its fingerprint and, when it was accepted by a
+    /// prediction, the parent's label rank.
+    fn guided_child(
+        &mut self,
+        parent_fitness: Option<f64>,
+        parent_program: &Program,
+    ) -> (Program, MutationKind, Fingerprint, Option<f64>) {
+        let guide = self.guide.as_mut().expect("guided proposals need a guide");
+        let space = self.evaluator.space();
+        let evaluator = &self.evaluator;
+        let config = &self.config;
+        let rng = &mut self.rng;
+        let parent_rank = label_rank(parent_fitness);
+        let tie = config.guide.tie_tolerance;
+        let parent_z = guide.embed(parent_program);
+        let start = (
+            parent_program.clone(),
+            MutationKind::ReplaceOp,
+            Fingerprint(0),
+        );
+        let out = guided_mutation(
+            &start,
+            config.guide.threshold,
+            config.guide.max_retries,
+            config.guide.retry_from,
+            |base| {
+                let (child, kind) = mutate(&base.0, space, &config.mutation, rng);
+                let fp = fingerprint_of_outputs(
+                    &evaluator.probe_outputs(&child),
+                    config.fec.mantissa_bits,
+                );
+                (child, kind, fp)
+            },
+            |c| match guide.known_fitness(&c.2) {
+                // A tie is not an improvement: only a known better child scores 1.
+                Some(f) => {
+                    Judgement::Known(label(label_rank(f), parent_rank, tie).map_or(0.0, f64::from))
+                }
+                None => {
+                    let z = guide.embed(&c.0);
+                    Judgement::Predicted(guide.probability(&z, &parent_z))
+                }
+            },
+        );
+        let st = &mut guide.stats;
+        st.guided_proposals += 1;
+        st.free_labels += out.free_labels as u64;
+        st.rejected += out.tries as u64 - 1;
+        st.cap_reached += u64::from(out.cap_reached);
+        let accepted_over = match out.judgement {
+            Judgement::Predicted(_) if !out.cap_reached => Some(parent_rank),
+            _ => None,
+        };
+        let (child, kind, fp) = out.child;
+        (child, kind, fp, accepted_over)
     }
 
     /// Draws the next child: initial population first (seeds, their mutations, or random
@@ -325,6 +463,7 @@ impl Campaign {
         self.next_id += 1;
         let space = self.evaluator.space();
         let initial = (id as usize) < self.config.population || self.population.is_empty();
+        let mut guided: Option<(Fingerprint, Option<f64>)> = None;
         let (program, parent, mutation, seed) = if initial {
             if let Some((name, p)) = self.seeds.get(id as usize) {
                 (p.clone(), None, None, Some(name.clone()))
@@ -344,11 +483,26 @@ impl Campaign {
                 .tournament(self.config.tournament, &mut self.rng)
                 .expect("population is not empty");
             let pp = &self.programs[&parent.id];
-            let (child, kind) = mutate(pp, space, &self.config.mutation, &mut self.rng);
-            (child, Some(parent.id), Some(kind), None)
+            if self.guide.as_ref().is_some_and(|g| g.ready()) {
+                let pp = pp.clone();
+                let (child, kind, fp, accepted_over) = self.guided_child(parent.fitness, &pp);
+                guided = Some((fp, accepted_over));
+                (child, Some(parent.id), Some(kind), None)
+            } else {
+                let (child, kind) = mutate(pp, space, &self.config.mutation, &mut self.rng);
+                (child, Some(parent.id), Some(kind), None)
+            }
         };
-        let outputs = self.evaluator.probe_outputs(&program);
-        let fingerprint = fingerprint_of_outputs(&outputs, self.config.fec.mantissa_bits);
+        let (fingerprint, accepted_over) = match guided {
+            Some(g) => g,
+            None => {
+                let outputs = self.evaluator.probe_outputs(&program);
+                (
+                    fingerprint_of_outputs(&outputs, self.config.fec.mantissa_bits),
+                    None,
+                )
+            }
+        };
         Proposal {
             id,
             program,
@@ -357,6 +511,7 @@ impl Campaign {
             seed,
             fingerprint,
             hurdle: self.config.hurdle.current(&self.population),
+            accepted_over,
         }
     }
 
@@ -397,6 +552,16 @@ impl Campaign {
         // Hurdle stops are cached too: a functional duplicate would stop at the same hurdle.
         self.fec
             .record(p.fingerprint, p.id, e.fitness, e.test_score, e.outcome);
+        if let Some(g) = self.guide.as_mut() {
+            g.observe(p.fingerprint, p.id, &p.program, e.fitness);
+            if let Some(parent_rank) = p.accepted_over {
+                g.stats.accepted_evaluated += 1;
+                if label(label_rank(e.fitness), parent_rank, g.config().tie_tolerance) == Some(1.0)
+                {
+                    g.stats.accepted_better += 1;
+                }
+            }
+        }
         r.fitness = e.fitness;
         r.test_score = e.test_score;
         r.details = e.details;
@@ -412,6 +577,9 @@ impl Campaign {
         if !r.fec_hit {
             self.fec
                 .record(r.fingerprint, r.id, r.fitness, r.test_score, r.outcome);
+            if let Some(g) = self.guide.as_mut() {
+                g.observe(r.fingerprint, r.id, &r.program(), r.fitness);
+            }
         }
         self.stats.count(&r);
         if let Some(old) = self.population.push(Member {
@@ -460,7 +628,7 @@ impl Campaign {
         self.stats.wall_secs = self.wall_base + self.started.elapsed().as_secs_f64();
         self.archive.put_records(&self.unsaved)?;
         self.unsaved.clear();
-        let finished = finished && self.inserted >= self.config.budget;
+        let finished = finished && self.budget_spent();
         let state = CampaignState {
             next_id: self.next_id,
             inserted: self.inserted,
@@ -470,7 +638,9 @@ impl Campaign {
             fec: self.fec.snapshot(),
             finished,
         };
-        self.archive.commit_state(&state)?;
+        let guide = self.guide.as_ref().map(|g| g.snapshot());
+        self.archive
+            .commit_state_with_guide(&state, guide.as_ref())?;
         self.last_commit = Instant::now();
         if finished || self.last_live.elapsed() >= LIVE_EVERY {
             self.last_live = Instant::now();
@@ -481,6 +651,7 @@ impl Campaign {
                 budget: self.config.budget,
                 stats: self.stats.clone(),
                 top: self.top.clone(),
+                guide: self.guide.as_ref().map(|g| g.stats.clone()),
             };
             // The summary is a convenience for concurrent readers; the archive is the record.
             let _ = live.write(self.archive.dir());

@@ -2,6 +2,7 @@
 //! nothing else.
 
 use super::hurdle::HurdleConfig;
+use crate::guide::GuideConfig;
 use crate::hashing::FecConfig;
 use crate::program::mutate::MutationConfig;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,16 @@ pub struct CampaignConfig {
     /// burn device of the inner loops: `cpu` (flex) or `wgpu`.
     #[serde(default = "default_device")]
     pub device: String,
+    /// Guided evolution (`--guide`): the online discriminator and PAM-RT settings (default:
+    /// no guide). Absent in archives written before guides existed.
+    #[serde(default)]
+    pub guide: GuideConfig,
+    /// Stop once this many real evaluations have run (`--max-evaluations`), whatever the
+    /// candidate budget: compute-fair comparisons of arms that serve different shares of
+    /// candidates from the cache. Checked before each evaluation is started (asynchronous mode)
+    /// or at batch boundaries (deterministic mode, which may overshoot by less than a batch).
+    #[serde(default)]
+    pub max_evaluations: Option<u64>,
 }
 
 fn default_device() -> String {
@@ -87,6 +98,33 @@ impl CampaignConfig {
             time_limit_secs: None,
             seeds: vec![],
             device: default_device(),
+            guide: GuideConfig::default(),
+            max_evaluations: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_written_before_guides_existed_still_load() {
+        let c = CampaignConfig::new(
+            "symbolic_regression",
+            "",
+            TaskSpec {
+                name: "nguyen-1".into(),
+                files: vec![],
+                csv: None,
+                target: None,
+            },
+        );
+        let mut v = serde_json::to_value(&c).unwrap();
+        let obj = v.as_object_mut().unwrap();
+        assert!(obj.remove("guide").is_some() && obj.remove("max_evaluations").is_some());
+        let back: CampaignConfig = serde_json::from_value(v).unwrap();
+        assert_eq!(back, c);
+        assert!(!back.guide.enabled());
     }
 }
