@@ -114,6 +114,61 @@ pub fn plot_hall_of_fame(
     Ok(path)
 }
 
+/// One panel of [`plot_panels`]: named series of (x, y) points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// Panel title.
+    pub title: String,
+    /// X-axis label (`seconds` prints one decimal, anything else integers).
+    pub x_label: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// (name, points) per series.
+    pub series: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+/// Writes `panels` side by side (two per row) to `path` in `format`.
+///
+/// # Errors
+/// [`PlotError::Empty`] without panels; [`PlotError::Draw`] if the file cannot be written.
+pub fn plot_panels(
+    panels: &[Panel],
+    title: &str,
+    path: &Path,
+    format: ImageFormat,
+) -> Result<(), PlotError> {
+    if panels.is_empty() {
+        return Err(PlotError::Empty);
+    }
+    let rows = panels.len().div_ceil(2);
+    let size = (1200, 380 * rows as u32 + 40);
+    render!(path, format, size, |root| draw_panels(
+        &root, panels, title, rows
+    ))
+}
+
+fn draw_panels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    panels: &[Panel],
+    title: &str,
+    rows: usize,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let root = root.titled(title, (FAMILY, 24))?;
+    for (area, p) in root.split_evenly((rows, 2)).iter().zip(panels) {
+        let series: Vec<(&str, Vec<(f64, f64)>)> = p
+            .series
+            .iter()
+            .map(|(n, pts)| (n.as_str(), pts.clone()))
+            .collect();
+        panel(area, &p.title, &p.x_label, &p.y_label, &series)?;
+    }
+    Ok(())
+}
+
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Runs `$body` with `$root` bound to an SVG or PNG drawing area of `$size` pixels on `$path`,

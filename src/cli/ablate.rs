@@ -329,74 +329,51 @@ fn write_outputs(out: &Path, runs: &[Run], e_max: usize, k: usize) -> anyhow::Re
         )?;
     }
     std::fs::write(out.join("speedup.csv"), &sp)?;
-    std::fs::write(out.join("curves.svg"), svg(&curves, e_max, t_max, k))?;
+    plot(&curves, &times, k, &out.join("curves.svg"))?;
     print!("{sp}");
     eprintln!("ablate: wrote {}", out.display());
     Ok(())
 }
 
-/// Two panels (mean best fitness vs evaluations, vs seconds), one polyline per arm.
-fn svg(curves: &[(Vec<f64>, Vec<f64>)], e_max: usize, t_max: f64, k: usize) -> String {
-    let colors = ["#1f77b4", "#ff7f0e", "#2ca02c"];
-    let finite = |v: &f64| v.is_finite();
-    let all: Vec<f64> = curves
-        .iter()
-        .flat_map(|(a, b)| a.iter().chain(b).copied())
-        .filter(finite)
-        .collect();
-    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let span = (hi - lo).max(1e-12);
-    let (w, h, pad) = (420.0, 300.0, 40.0);
-    let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="11">"#,
-        2.0 * w,
-        h + 30.0
-    );
-    let titles = [
-        format!("real evaluations (to {e_max})"),
-        format!("wall seconds (to {t_max:.1})"),
+/// Two panels (mean best fitness vs. real evaluations, vs. seconds), one line per arm.
+fn plot(
+    curves: &[(Vec<f64>, Vec<f64>)],
+    times: &[f64],
+    k: usize,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    use crate::analysis::plot::{ImageFormat, Panel, plot_panels};
+    let series = |evals: bool| -> Vec<(String, Vec<(f64, f64)>)> {
+        ARMS.iter()
+            .zip(curves)
+            .map(|(name, (ev, tv))| {
+                let pts = if evals {
+                    ev.iter()
+                        .enumerate()
+                        .map(|(i, y)| ((i + 1) as f64, *y))
+                        .collect::<Vec<_>>()
+                } else {
+                    times.iter().copied().zip(tv.iter().copied()).collect()
+                };
+                let pts = pts.into_iter().filter(|p| p.1.is_finite()).collect();
+                (name.to_string(), pts)
+            })
+            .collect()
+    };
+    let panels = [
+        Panel {
+            title: "best fitness vs. real evaluations".into(),
+            x_label: "evaluations".into(),
+            y_label: format!("mean best fitness ({k} seeds)"),
+            series: series(true),
+        },
+        Panel {
+            title: "best fitness vs. wall-clock".into(),
+            x_label: "seconds".into(),
+            y_label: format!("mean best fitness ({k} seeds)"),
+            series: series(false),
+        },
     ];
-    for (panel, title) in titles.iter().enumerate() {
-        let x0 = panel as f64 * w;
-        let _ = write!(
-            s,
-            r##"<rect x="{}" y="{pad}" width="{}" height="{}" fill="none" stroke="#888"/><text x="{}" y="{}">{title} → (mean best fitness of {k} seeds, {lo:.4}–{hi:.4})</text>"##,
-            x0 + pad,
-            w - 2.0 * pad,
-            h - 2.0 * pad,
-            x0 + pad,
-            h - pad + 16.0
-        );
-        for (c, (ev, tv)) in curves.iter().enumerate() {
-            let ys = if panel == 0 { ev } else { tv };
-            let n = ys.len().max(1) as f64;
-            let pts: Vec<String> = ys
-                .iter()
-                .enumerate()
-                .filter(|(_, y)| y.is_finite())
-                .map(|(i, y)| {
-                    let x = x0 + pad + (w - 2.0 * pad) * (i + 1) as f64 / n;
-                    let yy = h - pad - (h - 2.0 * pad) * (y - lo) / span;
-                    format!("{x:.1},{yy:.1}")
-                })
-                .collect();
-            let _ = write!(
-                s,
-                r#"<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"/>"#,
-                colors[c],
-                pts.join(" ")
-            );
-        }
-    }
-    for (c, name) in ARMS.iter().enumerate() {
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="20" fill="{}">{name}</text>"#,
-            pad + 110.0 * c as f64,
-            colors[c]
-        );
-    }
-    s.push_str("</svg>\n");
-    s
+    plot_panels(&panels, "ablation", path, ImageFormat::Svg)?;
+    Ok(())
 }
