@@ -44,6 +44,22 @@ pub struct ConstantSpec {
     /// Probability that a new leaf argument is a fresh constant rather than an existing value.
     #[serde(default = "default_const_probability")]
     pub probability: f64,
+    /// How a mutation perturbs an existing constant.
+    #[serde(default)]
+    pub perturbation: Perturbation,
+}
+
+/// How `perturb_constant` changes a constant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Perturbation {
+    /// Scale by U[0.5, 2] with a sign flip (p = 0.1) when the space draws from a range; redraw
+    /// from the list when it has `values` (PySR/gplearn habits).
+    #[default]
+    Scale,
+    /// Multiply by 2^N(0, 1), keeping the sign (Chen et al., "Symbolic Discovery of Optimization
+    /// Algorithms", 2023, §2: constants such as β1 = 0.9 drift multiplicatively).
+    Log2Normal,
 }
 
 fn default_const_probability() -> f64 {
@@ -56,6 +72,7 @@ impl Default for ConstantSpec {
             values: vec![],
             range: Some([-2.0, 2.0]),
             probability: default_const_probability(),
+            perturbation: Perturbation::Scale,
         }
     }
 }

@@ -51,7 +51,9 @@ pub fn domain_of(text: &str, origin: &str) -> Result<String, TaskError> {
     head.domain.ok_or_else(|| TaskError {
         file: origin.to_string(),
         line: 1,
-        message: "missing `domain` (e.g. domain = \"symbolic_regression\" or \"rl_loss\")".into(),
+        message:
+            "missing `domain` (e.g. domain = \"symbolic_regression\", \"rl_loss\" or \"optimizer\")"
+                .into(),
     })
 }
 
@@ -146,6 +148,7 @@ pub fn build_evaluator(
             )))
         }
         "rl_loss" => crate::domains::rl_loss::build_evaluator(space, spec, device),
+        "optimizer" => crate::domains::optimizer::build_evaluator(space, spec, device),
         other => Err(TaskError {
             file: origin.clone(),
             line: text
@@ -153,7 +156,9 @@ pub fn build_evaluator(
                 .position(|l| l.trim_start().starts_with("domain"))
                 .map(|i| i + 1)
                 .unwrap_or(0),
-            message: format!("unknown domain `{other}` (known: symbolic_regression, rl_loss)"),
+            message: format!(
+                "unknown domain `{other}` (known: symbolic_regression, rl_loss, optimizer)"
+            ),
         }
         .into()),
     }

@@ -1,4 +1,5 @@
-//! `gevo eval PROGRAM.json --task T --seeds N`: re-train a loss program under several seeds.
+//! `gevo eval PROGRAM.json --task T --seeds N`: re-evaluate a program under several seeds (RL
+//! losses: per-task scores and learning curves; other domains: score, held-out score, details).
 
 use crate::domains::rl_loss::dqn::TrainingOutcome;
 use crate::domains::rl_loss::task::normalized_score;
@@ -65,6 +66,79 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
+/// Domains other than RL losses: one full evaluation per seed (fitness, held-out score and the
+/// domain's details).
+fn eval_generic(
+    args: &EvalArgs,
+    program: Program,
+    space: SearchSpace,
+    spec: &crate::evolution::TaskSpec,
+) -> anyhow::Result<()> {
+    let a = &args.run;
+    let ev = crate::task::build_evaluator(space, spec, &a.device)?;
+    let pool = a.pool()?;
+    let evals: Vec<crate::domains::Evaluation> = pool.install(|| {
+        (0..a.seeds)
+            .into_par_iter()
+            .map(|s| {
+                ev.evaluate(
+                    &program,
+                    &crate::domains::EvalContext {
+                        seed: s,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect()
+    });
+    let scores: Vec<f64> = evals.iter().map(|e| e.fitness.unwrap_or(0.0)).collect();
+    let held: Vec<f64> = evals.iter().filter_map(|e| e.test_score).collect();
+    let (m, sd) = mean_std(&scores);
+    if a.json {
+        let doc = json!({
+            "program": args.program.display().to_string(),
+            "task": a.task,
+            "scores": scores,
+            "mean": m,
+            "std": sd,
+            "held_out_scores": held,
+            "per_seed": evals.iter().enumerate().map(|(s, e)| json!({
+                "seed": s,
+                "score": e.fitness,
+                "held_out": e.test_score,
+                "outcome": e.outcome.name(),
+                "wall_secs": e.cost.wall_secs,
+                "details": e.details.iter().map(|(k, v)| (k.clone(), json!(v)))
+                    .collect::<serde_json::Map<_, _>>(),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!("program {}  task {}", args.program.display(), a.task);
+    for (s, e) in evals.iter().enumerate() {
+        let details: Vec<String> = e
+            .details
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.4}"))
+            .collect();
+        println!(
+            "seed {s}: score {}  held-out {}  ({}, {:.2} s)  {}",
+            e.fitness.map_or("-".into(), |f| format!("{f:.4}")),
+            e.test_score.map_or("-".into(), |f| format!("{f:.4}")),
+            e.outcome.name(),
+            e.cost.wall_secs,
+            details.join(", ")
+        );
+    }
+    println!("mean score {m:.4} ± {sd:.4} (std over {} seeds)", a.seeds);
+    if !held.is_empty() {
+        let (hm, hsd) = mean_std(&held);
+        println!("mean held-out score {hm:.4} ± {hsd:.4}");
+    }
+    Ok(())
+}
+
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let a = &args.run;
     let program = Program::load(&args.program)?;
@@ -74,6 +148,11 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     crate::program::validate::validate(&program, &space)
         .map_err(|e| anyhow!("{}: {e}", args.program.display()))?;
     let spec = crate::task::resolve(&a.task)?;
+    if let Some((origin, text)) = spec.files.first()
+        && crate::task::domain_of(text, origin)? != "rl_loss"
+    {
+        return eval_generic(&args, program, space, &spec);
+    }
     let tasks = load_tasks(&spec)?;
     let device = crate::domains::rl_loss::device::parse(&a.device)?;
     let ev = RlLossEvaluator::new(space, tasks.clone(), device)?;

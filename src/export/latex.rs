@@ -106,6 +106,12 @@ pub fn document(p: &Program, origin: &Origin) -> Result<String, ExportError> {
     if p.inputs.iter().any(|i| i.name == "q_targ_param") {
         legend.push("Q' is the target network".into());
     }
+    if crate::program::validate::infer_types(p)?.get(p.output) == Some(&DType::Update) {
+        legend.push(r"w \leftarrow w - \Delta w; m, v are the state buffers".into());
+        out += &format!("% where {}\n", legend.join("; "));
+        out += &format!("\\[ {} \\]\n", to_latex(p));
+        return Ok(out);
+    }
     if !legend.is_empty() {
         out += &format!("% where {}\n", legend.join("; "));
     }
@@ -223,6 +229,37 @@ fn render(p: &Program, i: usize, memo: &[Option<Tex>]) -> Tex {
             prec: ATOM,
             slot: true,
         },
+        "sign" => call(r"\operatorname{sign}"),
+        "arctan" => call(r"\arctan"),
+        "pow" => Tex::new(
+            format!(r"\left\lvert {} \right\rvert^{{{}}}", a.text, b.text),
+            ATOM,
+        ),
+        "clip" => call2(r"\operatorname{clip}"),
+        "norm" => Tex::new(format!(r"\left\lVert {} \right\rVert_{{2}}", a.text), ATOM),
+        "interpolate" => {
+            // (1 − w)·x + w·y
+            let w = arg(2);
+            Tex::new(
+                format!(
+                    r"\left(1 - {}\right) \cdot {} + {} \cdot {}",
+                    w.at(SUM),
+                    a.at(PRODUCT),
+                    w.at(PRODUCT),
+                    b.at(PRODUCT)
+                ),
+                SUM,
+            )
+        }
+        "update_rule" => Tex::new(
+            format!(
+                r"\begin{{aligned}} \Delta w &= {} \\ m' &= {} \\ v' &= {} \end{{aligned}}",
+                a.text,
+                b.text,
+                arg(2).text
+            ),
+            ATOM,
+        ),
         "mean_batch" => call(r"\operatorname{mean}_{\mathrm{batch}}"),
         "std_batch" => call(r"\operatorname{std}_{\mathrm{batch}}"),
         other => Tex::new(

@@ -42,7 +42,7 @@ impl Shape {
     fn of(t: DType) -> Shape {
         match t {
             DType::Float => Shape::Column,
-            DType::List | DType::Prob => Shape::Table,
+            DType::List | DType::Prob | DType::Update => Shape::Table,
             DType::Action => Shape::Actions,
             DType::Const | DType::Param | DType::State => Shape::Scalar,
         }
@@ -393,7 +393,8 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
                 Operand::Var(_) => None,
             })
             .collect();
-        if let Some(cs) = literals {
+        // `update_rule` packs three values; it is never a number.
+        if let Some(cs) = literals.filter(|_| node.op.name() != "update_rule") {
             value[i] = Some(Operand::Literal(fold(node.op, &cs)));
             continue;
         }

@@ -25,11 +25,15 @@ pub enum DType {
     Param,
     /// A scalar constant, broadcast to any numeric shape.
     Const,
+    /// An optimizer step per parameter entry, shape `[N, 3]`: the update (subtracted from the
+    /// weights) and the two new state buffers `m'`, `v'` (Chen et al., "Symbolic Discovery of
+    /// Optimization Algorithms", 2023, §2). Only `update_rule` produces it.
+    Update,
 }
 
 impl DType {
     /// All types, in a fixed order (used for one-hot encodings).
-    pub const ALL: [DType; 7] = [
+    pub const ALL: [DType; 8] = [
         DType::Float,
         DType::List,
         DType::Prob,
@@ -37,6 +41,7 @@ impl DType {
         DType::State,
         DType::Param,
         DType::Const,
+        DType::Update,
     ];
 
     /// Whether arithmetic ops accept this type (`Float`, `List`, `Prob`, `Const`).
@@ -57,6 +62,7 @@ impl DType {
             DType::State => "state",
             DType::Param => "param",
             DType::Const => "const",
+            DType::Update => "update",
         }
     }
 }

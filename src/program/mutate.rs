@@ -345,7 +345,14 @@ fn perturb_constant(p: &Program, space: &SearchSpace, rng: &mut ChaCha8Rng) -> O
     let k = pick_node(p, rng, |k| p.nodes[k].op.is_const())?;
     let mut c = p.clone();
     let old = c.nodes[k].value.unwrap_or(0.0);
-    let new = if space.constants.values.is_empty() {
+    let new = if space.constants.perturbation == crate::space::Perturbation::Log2Normal {
+        let v = old * 2f64.powf(super::ops::standard_normal(rng));
+        if v == 0.0 || !v.is_finite() {
+            random_constant(space, rng)
+        } else {
+            v
+        }
+    } else if space.constants.values.is_empty() {
         let mut v = old * rng.random_range(0.5..2.0);
         if rng.random_bool(0.1) {
             v = -v;

@@ -8,6 +8,11 @@
 //! - `sqrt(x) = √|x|`
 //! - `exp(x) = e^min(x, 80)` (clipped so that f32 back ends stay finite)
 //!
+//! Optimizer ops (Chen et al., 2023, §2): `sign` (0 at 0), `arctan`, `pow(x, y) = |x|^y`,
+//! `clip(x, c) = min(max(x, −|c|), |c|)`, `interpolate(x, y, w) = (1 − w)·x + w·y`,
+//! `norm(x) = ‖x‖₂` over the whole `[N]` column (broadcast back, like `mean_batch`), and
+//! `update_rule(update, m', v')`, which packs an optimizer step (see [`DType::Update`]).
+//!
 //! Binary arithmetic broadcasts: a `Const` against anything, a `Float` column `[B]` against a
 //! `List` `[B, A]` (per row). The result of an op on a `Prob` is a `List`.
 
@@ -184,6 +189,24 @@ fn rule_qvalues(a: &[DType]) -> Option<DType> {
 
 fn rule_float_to_float(a: &[DType]) -> Option<DType> {
     (a[0] == DType::Float).then_some(DType::Float)
+}
+
+fn rule_interpolate(a: &[DType]) -> Option<DType> {
+    a.iter()
+        .all(|t| matches!(t, DType::Float | DType::Const))
+        .then(|| {
+            if a.contains(&DType::Float) {
+                DType::Float
+            } else {
+                DType::Const
+            }
+        })
+}
+
+fn rule_update(a: &[DType]) -> Option<DType> {
+    a.iter()
+        .all(|t| matches!(t, DType::Float | DType::Const))
+        .then_some(DType::Update)
 }
 
 fn rule_const(_: &[DType]) -> Option<DType> {
@@ -407,6 +430,43 @@ fn k_std_batch(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
     o.reshape_for(x.rows, 1);
     o.data.fill(s);
 }
+fn k_sign(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
+    // sign(0) = 0, as numpy/torch (Rust's signum gives ±1 at ±0).
+    unary(a, o, |x| if x == 0.0 { 0.0 } else { x.signum() })
+}
+fn k_arctan(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
+    unary(a, o, f64::atan)
+}
+fn k_pow(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
+    binary(a, o, |x, y| x.abs().powf(y))
+}
+fn k_clip(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
+    binary(a, o, |x, c| x.min(c.abs()).max(-c.abs()))
+}
+fn k_interpolate(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
+    let (x, y, w) = (a[0], a[1], a[2]);
+    let rows = x.rows.max(y.rows).max(w.rows);
+    o.reshape_for(rows, 1);
+    for r in 0..rows {
+        let t = w.at(r, 0);
+        o.data[r] = (1.0 - t) * x.at(r, 0) + t * y.at(r, 0);
+    }
+}
+fn k_norm(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
+    let x = a[0];
+    let n = x.data.iter().map(|v| v * v).sum::<f64>().sqrt();
+    o.reshape_for(x.rows, 1);
+    o.data.fill(n);
+}
+fn k_update_rule(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
+    let rows = a.iter().map(|v| v.rows).max().unwrap_or(1);
+    o.reshape_for(rows, 3);
+    for r in 0..rows {
+        for (k, v) in a.iter().enumerate() {
+            o.data[r * 3 + k] = v.at(r, 0);
+        }
+    }
+}
 fn k_const(_: &[&Value], _: &mut Value, _: &mut KernelContext<'_>) {
     // Constants are written by the interpreter from the node's value.
 }
@@ -578,6 +638,28 @@ pub static REGISTRY: &[OpSpec] = &[
         rule_float_to_float,
         k_std_batch,
         "std_batch"
+    ),
+    // Optimizer ops (Chen et al., "Symbolic Discovery of Optimization Algorithms", 2023, §2).
+    op!("sign", 1, false, rule_unary_numeric, k_sign, "sign"),
+    op!("arctan", 1, false, rule_unary_numeric, k_arctan, "arctan"),
+    op!("pow", 2, true, rule_binary_numeric, k_pow, "pow"),
+    op!("clip", 2, true, rule_binary_numeric, k_clip, "clip"),
+    op!(
+        "interpolate",
+        3,
+        true,
+        rule_interpolate,
+        k_interpolate,
+        "interpolate"
+    ),
+    op!("norm", 1, false, rule_float_to_float, k_norm, "norm"),
+    op!(
+        "update_rule",
+        3,
+        true,
+        rule_update,
+        k_update_rule,
+        "update_rule"
     ),
 ];
 

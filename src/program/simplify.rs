@@ -42,6 +42,11 @@ fn is_elementwise(op: OpId) -> bool {
             | "sqrt"
             | "square"
             | "multiply_tenth"
+            | "sign"
+            | "arctan"
+            | "pow"
+            | "clip"
+            | "interpolate"
     )
 }
 

@@ -1,0 +1,104 @@
+//! Optimizer domain: evolving update rules (Chen et al., "Symbolic Discovery of Optimization
+//! Algorithms", 2023 — the search that found Lion).
+//!
+//! A program maps per-parameter tensors `(w, g, m, v, lr, step)` to
+//! `update_rule(update, m', v')`; a step applies `w ← w − update` and keeps `m'`, `v'` as the
+//! state (at most two buffers, the memory of AdamW).
+//!
+//! - [`update_rule`]: running a program on flat f64 vectors,
+//! - [`burn_optimizer`]: any program as a burn optimizer,
+//! - [`problems`], [`digits`], [`mlp`]: the training problems,
+//! - [`task`], [`evaluator`], [`fingerprint`]: task files, scoring, functional hash.
+
+pub mod burn_optimizer;
+pub mod digits;
+pub mod evaluator;
+pub mod fingerprint;
+pub mod mlp;
+pub mod problems;
+pub mod task;
+pub mod update_rule;
+
+#[cfg(test)]
+mod reference_tests;
+
+pub use burn_optimizer::ProgramOptimizer;
+pub use evaluator::{LoadedTask, OptimizerEvaluator};
+pub use task::{OptimizerTask, Problem};
+pub use update_rule::{OPTIMIZER_INPUTS, OptimizerState, UpdateRule};
+
+use crate::domains::Evaluator;
+use crate::evolution::TaskSpec;
+use crate::space::SearchSpace;
+use anyhow::{anyhow, bail};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Parses an optimizer task file and loads its data; `origin` is its path (or
+/// `<embedded>/tasks/…`).
+///
+/// # Errors
+/// A malformed file (with its line), a task of another domain, a missing dataset.
+pub fn load_task(origin: &str, text: &str) -> anyhow::Result<LoadedTask> {
+    let t: OptimizerTask = crate::task::parse_toml(text, origin)?;
+    if t.domain != "optimizer" {
+        bail!(
+            "{origin}: task `{}` is `{}`, not optimizer; optimizer task sets take only optimizer tasks",
+            t.name,
+            t.domain
+        );
+    }
+    t.problem
+        .validate()
+        .map_err(|e| anyhow!("{origin}: [problem]: {e}"))?;
+    let base = (!origin.starts_with("<embedded>"))
+        .then(|| Path::new(origin).parent())
+        .flatten();
+    LoadedTask::load(t, base).map_err(|e| anyhow!("task `{origin}`: {e:#}"))
+}
+
+/// Builds the optimizer evaluator: the spec's tasks are the meta-training set; the union of
+/// their `held_out` lists (minus the training tasks) is the held-out set.
+///
+/// # Errors
+/// Malformed task files, missing data, unknown held-out task names, a space that is not an
+/// optimizer space.
+pub fn build_evaluator(
+    space: SearchSpace,
+    spec: &TaskSpec,
+    device: &str,
+) -> anyhow::Result<Arc<dyn Evaluator>> {
+    update_rule::check_space(&space).map_err(|e| anyhow!("task `{}`: {e}", spec.name))?;
+    let mut train = Vec::new();
+    for (origin, text) in &spec.files {
+        train.push(load_task(origin, text)?);
+    }
+    let mut held_out: Vec<LoadedTask> = Vec::new();
+    for t in &train {
+        for name in &t.task.held_out {
+            let known = train.iter().chain(&held_out).any(|x| &x.task.name == name);
+            if known {
+                continue;
+            }
+            let src = crate::catalog::task(name).ok_or_else(|| {
+                anyhow!(
+                    "task `{}`: unknown held-out task `{name}` (known tasks: {})",
+                    t.task.name,
+                    crate::catalog::task_names().join(", ")
+                )
+            })?;
+            let origin = match &src.dir {
+                Some(d) => d
+                    .join(Path::new(&src.origin).file_name().unwrap_or_default())
+                    .display()
+                    .to_string(),
+                None => src.origin.clone(),
+            };
+            held_out.push(load_task(&origin, &src.text)?);
+        }
+    }
+    let device = crate::domains::rl_loss::device::parse(device)?;
+    Ok(Arc::new(OptimizerEvaluator::new(
+        space, train, held_out, device,
+    )))
+}
