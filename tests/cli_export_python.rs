@@ -262,3 +262,185 @@ fn jax_exports_match_gevo() {
     }
     round_trip("jax", 30);
 }
+
+/// Runs each exported update rule on the same random `(w, g, m, v)` and, for PyTorch, also its
+/// `torch.optim.Optimizer` class for several steps; prints `w − update`, `m'`, `v'` per case.
+const UPDATE_DRIVER: &str = r#"
+import importlib.util, json, sys
+import numpy as np
+framework, cases_path, out_path = sys.argv[1:4]
+results = []
+for i, case in enumerate(json.load(open(cases_path))):
+    try:
+        spec = importlib.util.spec_from_file_location(f"exported_{i}", case["module"])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        fn = getattr(module, case["function"])
+        a = {k: np.asarray(v, dtype=np.float64) for k, v in case["arrays"].items()}
+        if framework == "pytorch":
+            import torch
+            t = {k: torch.tensor(v) for k, v in a.items()}
+            u, m, v = fn(t["w"], t["g"], t["m"], t["v"], case["lr"], case["step"])
+            u, m, v = [np.asarray(x.numpy() if torch.is_tensor(x) else x) for x in (u, m, v)]
+            # The optimizer class over several steps with the recorded gradients.
+            cls = [c for c in vars(module).values() if isinstance(c, type)
+                   and issubclass(c, torch.optim.Optimizer)][0]
+            p = torch.nn.Parameter(torch.tensor(a["w"]))
+            opt = cls([p], lr=case["lr"])
+            for g in case["grads"]:
+                p.grad = torch.tensor(g, dtype=torch.float64)
+                opt.step()
+            trajectory = p.detach().numpy().tolist()
+        else:
+            u, m, v = fn(a["w"], a["g"], a["m"], a["v"], case["lr"], case["step"])
+            trajectory = None
+        shape = a["w"].shape
+        out = {"w": (a["w"] - np.broadcast_to(u, shape)).tolist(),
+               "m": np.broadcast_to(m, shape).tolist(),
+               "v": np.broadcast_to(v, shape).tolist(),
+               "trajectory": trajectory}
+        results.append({k: (None if val is None else [x if np.isfinite(x) else None for x in val])
+                        for k, val in out.items()})
+    except Exception as e:
+        results.append({"error": f"{type(e).__name__}: {e}"})
+json.dump(results, open(out_path, "w"))
+"#;
+
+/// The optimizer seeds and random update rules, exported and run in `framework`, agree with
+/// gevo's update rule (one step from a random state; PyTorch: also 5 steps of the optimizer class).
+fn update_rules_round_trip(framework: &str) {
+    use gevo::domains::optimizer::{OptimizerState, UpdateRule};
+    let dir = tempfile::tempdir().unwrap();
+    let mut programs: Vec<(String, Program)> = gevo::catalog::seeds("optimizer")
+        .into_iter()
+        .map(|(n, t)| (n.clone(), Program::from_json(&t, &n).unwrap()))
+        .collect();
+    for (k, p) in random_programs("optimizer", 20, 9).into_iter().enumerate() {
+        programs.push((format!("random_{k}"), p));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let n = 12;
+    let mut normal = |scale: f64| -> Vec<f64> {
+        (0..n)
+            .map(|_| scale * gevo::program::ops::standard_normal(&mut rng))
+            .collect()
+    };
+    let (w, g, m) = (normal(1.0), normal(1.0), normal(0.3));
+    let v: Vec<f64> = normal(0.3).iter().map(|x| x * x).collect();
+    let grads: Vec<Vec<f64>> = (0..5).map(|_| normal(1.0)).collect();
+    let (lr, step) = (0.01, 3.0);
+    let mut docs = Vec::new();
+    for (name, p) in &programs {
+        let json = dir.path().join(format!("{name}.json"));
+        std::fs::write(&json, p.to_json()).unwrap();
+        let module = dir.path().join(format!("{name}_{framework}.py"));
+        ok(&[
+            "export",
+            json.to_str().unwrap(),
+            "--format",
+            framework,
+            "--output",
+            module.to_str().unwrap(),
+        ]);
+        docs.push(serde_json::json!({
+            "module": module,
+            "function": format!("{name}_update"),
+            "arrays": {"w": w, "g": g, "m": m, "v": v},
+            "lr": lr, "step": step, "grads": grads,
+        }));
+    }
+    let cases = dir.path().join("cases.json");
+    let out = dir.path().join("out.json");
+    let driver = dir.path().join("update_driver.py");
+    std::fs::write(&cases, serde_json::to_string(&docs).unwrap()).unwrap();
+    std::fs::write(&driver, UPDATE_DRIVER).unwrap();
+    let run = Command::new(python())
+        .args([
+            driver.as_os_str(),
+            framework.as_ref(),
+            cases.as_os_str(),
+            out.as_os_str(),
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let results: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let column = |r: &serde_json::Value, k: &str| -> Vec<Option<f64>> {
+        r[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64())
+            .collect()
+    };
+    let mut compared = 0;
+    for ((name, p), r) in programs.iter().zip(&results) {
+        assert!(
+            r.get("error").is_none(),
+            "{framework} {name}: {}",
+            r["error"]
+        );
+        // One step of gevo's rule from the same state at the same step count.
+        let mut rule = UpdateRule::new(p.clone());
+        let mut wn = w.clone();
+        let mut st = OptimizerState {
+            m: m.clone(),
+            v: v.clone(),
+            step: step as u64 - 1,
+        };
+        if rule.step(&mut wn, &g, &mut st, lr).is_err() {
+            continue; // non-finite in gevo: nothing to compare
+        }
+        compared += assert_close(&format!("{framework} {name} w"), &column(r, "w"), &wn);
+        compared += assert_close(&format!("{framework} {name} m"), &column(r, "m"), &st.m);
+        compared += assert_close(&format!("{framework} {name} v"), &column(r, "v"), &st.v);
+        if framework == "pytorch" {
+            let mut wt = w.clone();
+            let mut st = OptimizerState::zeros(n);
+            if grads
+                .iter()
+                .all(|gr| rule.step(&mut wt, gr, &mut st, lr).is_ok())
+            {
+                compared += assert_close(
+                    &format!("pytorch {name} optimizer class"),
+                    &column(r, "trajectory"),
+                    &wt,
+                );
+            }
+        }
+    }
+    assert!(compared >= programs.len() * n * 2, "compared {compared}");
+    eprintln!(
+        "{framework}: {} update rules agree with gevo",
+        programs.len()
+    );
+}
+
+#[test]
+fn numpy_update_rules_match_gevo() {
+    if !has("numpy") {
+        assert!(
+            std::env::var("GEVO_REQUIRE_NUMPY").as_deref() != Ok("1"),
+            "GEVO_REQUIRE_NUMPY=1 but numpy is missing"
+        );
+        eprintln!("skipped: numpy not installed for {}", python());
+        return;
+    }
+    update_rules_round_trip("numpy");
+}
+
+#[test]
+fn pytorch_update_rules_and_optimizer_class_match_gevo() {
+    if !has("torch") {
+        eprintln!(
+            "skipped: PyTorch not installed for {} (set GEVO_PYTHON to a python with torch)",
+            python()
+        );
+        return;
+    }
+    update_rules_round_trip("pytorch");
+}

@@ -14,6 +14,14 @@ use crate::program::ops::DIV_EPS;
 /// a scalar (`const`-typed) input.
 pub fn to_burn(program: &Program, origin: &Origin) -> Result<String, ExportError> {
     let l: Lowered = lower(program, Format::Burn)?;
+    if l.convention == super::lower::Convention::UpdateRule {
+        return Err(ExportError::UnsupportedProgram {
+            format: Format::Burn,
+            reason: "an optimizer update rule runs in Rust as a burn optimizer: \
+                     gevo::domains::optimizer::ProgramOptimizer::new(Program::load(path)?).init()"
+                .into(),
+        });
+    }
     if let Some(p) = l.params.iter().find(|p| p.shape == Shape::Scalar) {
         return Err(ExportError::UnsupportedInput {
             format: Format::Burn,

@@ -56,6 +56,9 @@ pub enum Convention {
     Loss,
     /// A plain expression: one argument per program input, in order (symbolic regression).
     Plain,
+    /// An optimizer update rule: `(w, g, m, v, lr, step) → (update, m', v')` per parameter
+    /// tensor (the `optimizer` space).
+    UpdateRule,
 }
 
 /// A parameter of the exported function.
@@ -273,7 +276,7 @@ pub fn fold(op: OpId, args: &[f64]) -> f64 {
 pub fn is_elementwise_binary(op: &str) -> bool {
     matches!(
         op,
-        "add" | "sub" | "mul" | "div" | "max" | "min" | "l2_distance"
+        "add" | "sub" | "mul" | "div" | "max" | "min" | "l2_distance" | "pow" | "clip"
     )
 }
 
@@ -292,6 +295,8 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
         .any(|i| matches!(i.dtype, DType::Param | DType::State));
     let convention = if is_loss {
         Convention::Loss
+    } else if types.get(p.output) == Some(&DType::Update) {
+        Convention::UpdateRule
     } else {
         Convention::Plain
     };
@@ -329,15 +334,25 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
                 }
             }
         }
-        Convention::Plain => {
+        Convention::Plain | Convention::UpdateRule => {
             let mut taken = HashSet::new();
             for (i, inp) in p.inputs.iter().enumerate() {
                 let name = unique(&identifier(&inp.name), &mut taken);
+                let (shape, doc) = match (convention, inp.name.as_str()) {
+                    (Convention::UpdateRule, "w") => (Shape::Column, "the parameter tensor"),
+                    (Convention::UpdateRule, "g") => (Shape::Column, "its gradient"),
+                    (Convention::UpdateRule, "m" | "v") => {
+                        (Shape::Column, "a state buffer (zeros at the first step)")
+                    }
+                    (Convention::UpdateRule, "lr") => (Shape::Scalar, "the learning rate"),
+                    (Convention::UpdateRule, "step") => (Shape::Scalar, "the 1-based step count"),
+                    _ => (Shape::of(inp.dtype), ""),
+                };
                 params.push(Param {
                     latex: latex_symbol(&inp.name),
                     name,
-                    shape: Shape::of(inp.dtype),
-                    doc: "",
+                    shape,
+                    doc,
                     used: false,
                     keyword_only: false,
                 });
@@ -402,6 +417,7 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
             match convention {
                 Convention::Loss => "loss".to_string(),
                 Convention::Plain => "y".to_string(),
+                Convention::UpdateRule => "step_result".to_string(),
             }
         } else {
             suggest_name(name, &args, &vars)
@@ -621,6 +637,7 @@ fn suggest_name(op: &str, args: &[Operand], vars: &[Var]) -> String {
         "dot_product" => "dot".into(),
         "kl_div" => "kl".into(),
         "mean_batch" => "batch_mean".into(),
+        "pow" => with("power", 0, "power"),
         "std_batch" => "batch_std".into(),
         other => with(other, 0, other),
     }

@@ -56,6 +56,14 @@ pub enum ExportError {
         /// Why.
         reason: String,
     },
+    /// The format cannot express this kind of program.
+    #[error("{format} export cannot express this program: {reason}")]
+    UnsupportedProgram {
+        /// The format.
+        format: Format,
+        /// Why, and what to use instead.
+        reason: String,
+    },
     /// SVG rendering failed (Graphviz missing or failing, or the built-in layout failing).
     #[error("{0}")]
     Svg(String),
@@ -189,6 +197,7 @@ impl Origin {
         let suffix = match convention {
             Convention::Loss => "loss",
             Convention::Plain => "equation",
+            Convention::UpdateRule => "update",
         };
         if stem.ends_with(suffix) {
             stem
@@ -236,6 +245,9 @@ pub(crate) fn doc_lines(
         Convention::Plain => d.push(format!(
             "An expression discovered by gevo, for {framework}."
         )),
+        Convention::UpdateRule => d.push(format!(
+            "An optimizer update rule discovered by gevo, for {framework}: one step on one parameter tensor (w <- w - update)."
+        )),
     }
     d.push(String::new());
     d.push(format!("Source: {}.", origin.describe()));
@@ -247,6 +259,7 @@ pub(crate) fn doc_lines(
     d.push(match l.convention {
         Convention::Loss => "Args (a minibatch of B transitions, A actions):".into(),
         Convention::Plain => "Args (B rows):".into(),
+        Convention::UpdateRule => "Args (one parameter tensor of any shape, written [B]):".into(),
     });
     for p in l.signature() {
         let mut line = format!("    {}: {}.", p.name, p.shape.describe());
@@ -268,6 +281,9 @@ pub(crate) fn doc_lines(
                 .into()
         }
         Convention::Plain => "    float [B]: the expression on each row.".into(),
+        Convention::UpdateRule => {
+            "    (update, m, v): the update to subtract from w and the new state buffers.".into()
+        }
     });
     let notes = semantics_notes(l);
     if !notes.is_empty() {
@@ -310,6 +326,21 @@ fn semantics_notes(l: &Lowered) -> Vec<String> {
     }
     if used("argmax_list") {
         n.push("argmax takes the first maximal action".into());
+    }
+    if used("pow") {
+        n.push("pow(x, y) = |x|^y".into());
+    }
+    if used("clip") {
+        n.push("clip(x, c) = min(max(x, -|c|), |c|)".into());
+    }
+    if used("interpolate") {
+        n.push("interpolate(x, y, w) = (1 - w) * x + w * y".into());
+    }
+    if used("norm") {
+        n.push("norm(x) = the L2 norm of the whole tensor, broadcast to its shape".into());
+    }
+    if used("sign") {
+        n.push("sign(0) = 0".into());
     }
     if used("add_gaussian_noise") {
         n.push(format!("add_gaussian_noise(x) = x + N(0, {NOISE_STD}^2)"));

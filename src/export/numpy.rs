@@ -82,6 +82,7 @@ impl Dialect for ArrayApi {
 pub(crate) fn array_op(m: &str, op: &str, args: &[Arg]) -> Option<String> {
     let a = args.first().map(|x| x.text.as_str()).unwrap_or("");
     let b = args.get(1).map(|x| x.text.as_str()).unwrap_or("");
+    let c = args.get(2).map(|x| x.text.as_str()).unwrap_or("");
     Some(match op {
         "add" => format!("{a} + {b}"),
         "sub" => format!("{a} - {b}"),
@@ -111,6 +112,13 @@ pub(crate) fn array_op(m: &str, op: &str, args: &[Arg]) -> Option<String> {
         "select_list" => format!("{m}.take_along_axis({a}, {b}[:, None], axis=1)[:, 0]"),
         "mean_batch" => format!("{m}.full_like({a}, {m}.mean({a}))"),
         "std_batch" => format!("{m}.full_like({a}, {m}.std({a}))"),
+        "sign" => format!("{m}.sign({a})"),
+        "arctan" => format!("{m}.arctan({a})"),
+        "pow" => format!("abs({a}) ** {b}"),
+        "clip" => format!("{m}.clip({a}, -abs({b}), abs({b}))"),
+        "interpolate" => format!("(1.0 - {c}) * {a} + {c} * {b}"),
+        "norm" => format!("{m}.full_like({a}, {m}.sqrt({m}.sum({a} ** 2)))"),
+        "update_rule" => format!("({a}, {b}, {c})"),
         _ => return None,
     })
 }

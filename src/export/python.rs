@@ -1,7 +1,7 @@
 //! The Python module layout shared by the NumPy, PyTorch and JAX exporters: imports, the helpers
 //! the program needs, one function with a docstring and one statement per live node.
 
-use super::lower::{Dialect, Lowered, lower};
+use super::lower::{Convention, Dialect, Lowered, lower};
 use super::{ExportError, Origin, doc_lines};
 use crate::program::Program;
 
@@ -69,7 +69,12 @@ pub(crate) fn render(
             params.push("*".into());
             keyword_only = true;
         }
-        params.push(format!("{}: {}", p.name, t.array_type));
+        let ty = if p.shape == super::lower::Shape::Scalar {
+            "float"
+        } else {
+            t.array_type
+        };
+        params.push(format!("{}: {ty}", p.name));
     }
     if let (true, Some(np)) = (l.uses_noise(), t.noise_param) {
         if !keyword_only {
@@ -78,7 +83,11 @@ pub(crate) fn render(
         params.push(np.to_string());
     }
     let name = origin.function_name(l.convention);
-    out += &format!("\ndef {name}({}) -> {}:\n", params.join(", "), t.array_type);
+    let returns = match l.convention {
+        Convention::UpdateRule => format!("tuple[{0}, {0}, {0}]", t.array_type),
+        _ => t.array_type.to_string(),
+    };
+    out += &format!("\ndef {name}({}) -> {returns}:\n", params.join(", "));
     let doc = doc_lines(program, &l, origin, t.framework, t.noise_doc);
     out += "    r\"\"\"";
     for (i, line) in doc.iter().enumerate() {
