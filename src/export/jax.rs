@@ -23,6 +23,7 @@ pub fn to_jax(program: &Program, origin: &Origin) -> Result<String, ExportError>
             helpers: &[],
             noise_param: Some("key: jax.Array"),
             noise_doc: "key: the PRNG key add_gaussian_noise draws from (folded with the node index).",
+            scalar_to_array: None,
         },
     )
 }

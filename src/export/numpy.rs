@@ -27,6 +27,7 @@ pub fn to_numpy(program: &Program, origin: &Origin) -> Result<String, ExportErro
             ],
             noise_param: Some("rng: np.random.Generator"),
             noise_doc: "rng: the generator add_gaussian_noise draws from.",
+            scalar_to_array: None,
         },
     )
 }

@@ -21,6 +21,9 @@ pub(crate) struct PythonTarget<'a> {
     pub noise_param: Option<&'a str>,
     /// Docstring line on where noise comes from.
     pub noise_doc: &'a str,
+    /// How a scalar parameter becomes an array like a column parameter, when the framework's
+    /// functions reject Python floats: `{scalar}` and `{like}` are substituted.
+    pub scalar_to_array: Option<&'a str>,
 }
 
 /// A Python float literal that round-trips the f64 exactly (negative ones parenthesised).
@@ -99,6 +102,21 @@ pub(crate) fn render(
         out.push('\n');
     }
     out += "    \"\"\"\n";
+    if let (Some(template), Some(like)) = (
+        t.scalar_to_array,
+        l.signature()
+            .find(|p| p.shape == super::lower::Shape::Column),
+    ) {
+        for p in l
+            .signature()
+            .filter(|p| p.shape == super::lower::Shape::Scalar && p.used)
+        {
+            let conv = template
+                .replace("{scalar}", &p.name)
+                .replace("{like}", &like.name);
+            out += &format!("    {} = {conv}\n", p.name);
+        }
+    }
     for (var, expr) in &lines {
         out += &format!("    {var} = {expr}\n");
     }

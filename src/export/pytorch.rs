@@ -84,6 +84,9 @@ fn render_function(program: &Program, origin: &Origin) -> Result<String, ExportE
             helpers: &[],
             noise_param: None,
             noise_doc: "add_gaussian_noise draws from torch's global RNG (torch.manual_seed).",
+            scalar_to_array: Some(
+                "torch.as_tensor({scalar}, dtype={like}.dtype, device={like}.device)",
+            ),
         },
     )
 }
