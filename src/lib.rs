@@ -46,6 +46,7 @@ pub mod analysis;
 pub mod archive;
 pub mod catalog;
 pub mod cli;
+pub mod datasets;
 pub mod domains;
 pub mod evolution;
 pub mod export;

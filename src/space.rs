@@ -96,6 +96,30 @@ struct SpaceFile {
     constants: ConstantSpec,
     #[serde(default)]
     init_nodes: Option<[usize; 2]>,
+    #[serde(default)]
+    cell: Option<CellFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CellFile {
+    interior_nodes: usize,
+    max_edges: usize,
+    interior_ops: Vec<String>,
+}
+
+/// A NAS-Bench-101 cell space (Ying et al., ICML 2019, §2.1): programs are cells — an input, up
+/// to `interior_nodes` op nodes (each sums its inputs, then applies its op), and a `cell_output`
+/// node summing its inputs — generated and mutated the NAS-Bench-101 way, not by program
+/// mutations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSpec {
+    /// Interior (op) nodes of every cell (5 in NAS-Bench-101).
+    pub interior_nodes: usize,
+    /// Most edges a cell may have (9 in NAS-Bench-101).
+    pub max_edges: usize,
+    /// Ops of interior nodes.
+    pub interior_ops: Vec<OpId>,
 }
 
 /// A loaded search space.
@@ -123,6 +147,8 @@ pub struct SearchSpace {
     pub init_nodes: [usize; 2],
     /// The TOML text it was loaded from (stored in archives so a campaign is self-contained).
     pub source: String,
+    /// Set for architecture spaces: programs are NAS-Bench-101 cells.
+    pub cell: Option<CellSpec>,
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
@@ -200,7 +226,43 @@ impl SearchSpace {
                 "constants need `values` or `range`".into(),
             ));
         }
+        let cell = match raw.cell {
+            None => None,
+            Some(c) => {
+                let line = line_containing(text, "[cell]");
+                let mut interior_ops = Vec::new();
+                for name in &c.interior_ops {
+                    let op = OpId::by_name(name)
+                        .filter(|o| ops.contains(o) && o.spec().variadic)
+                        .ok_or_else(|| {
+                            err(
+                                line,
+                                format!("cell op `{name}` must be a cell op listed in `ops`"),
+                            )
+                        })?;
+                    interior_ops.push(op);
+                }
+                if c.interior_nodes == 0 || c.interior_nodes + 1 > raw.max_nodes {
+                    return Err(err(
+                        line,
+                        "interior_nodes must be at least 1 and leave room for cell_output within max_nodes".into(),
+                    ));
+                }
+                if interior_ops.is_empty() || c.max_edges == 0 {
+                    return Err(err(
+                        line,
+                        "a cell needs interior_ops and max_edges >= 1".into(),
+                    ));
+                }
+                Some(CellSpec {
+                    interior_nodes: c.interior_nodes,
+                    max_edges: c.max_edges,
+                    interior_ops,
+                })
+            }
+        };
         Ok(SearchSpace {
+            cell,
             name: raw.name,
             description: raw.description,
             inputs: raw.inputs,

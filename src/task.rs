@@ -149,6 +149,7 @@ pub fn build_evaluator(
         }
         "rl_loss" => crate::domains::rl_loss::build_evaluator(space, spec, device),
         "optimizer" => crate::domains::optimizer::build_evaluator(space, spec, device),
+        "architecture" => crate::domains::architecture::build_evaluator(space, spec, device),
         other => Err(TaskError {
             file: origin.clone(),
             line: text
@@ -157,7 +158,7 @@ pub fn build_evaluator(
                 .map(|i| i + 1)
                 .unwrap_or(0),
             message: format!(
-                "unknown domain `{other}` (known: symbolic_regression, rl_loss, optimizer)"
+                "unknown domain `{other}` (known: symbolic_regression, rl_loss, optimizer, architecture)"
             ),
         }
         .into()),

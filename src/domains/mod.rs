@@ -1,5 +1,6 @@
 //! Domains: each turns a program into an [`Evaluation`] (fitness, details, outcome, cost).
 
+pub mod architecture;
 pub mod optimizer;
 pub mod rl_loss;
 pub mod symbolic_regression;

@@ -153,6 +153,23 @@ fn render(p: &Program, i: usize, memo: &[Option<Tex>]) -> Tex {
             .and_then(|&a| memo.get(a).cloned().flatten())
             .unwrap_or_else(|| Tex::new("?".into(), ATOM))
     };
+    if node.op.spec().variadic {
+        // A cell node: its layer applied to the sum of its inputs (NAS-Bench-101).
+        let sum = (0..node.args.len())
+            .map(|j| arg(j).text)
+            .collect::<Vec<_>>()
+            .join(" + ");
+        return match node.op.name() {
+            "cell_output" => Tex::new(sum, SUM),
+            name => Tex::new(
+                format!(
+                    r"\operatorname{{{}}}\left({sum}\right)",
+                    name.trim_end_matches("_bn_relu").replace('_', r"\_")
+                ),
+                ATOM,
+            ),
+        };
+    }
     let a = arg(0);
     let b = arg(1);
     let call = |f: &str| Tex::new(format!(r"{f}\left({}\right)", a.text), ATOM);

@@ -44,7 +44,7 @@ impl Shape {
             DType::Float => Shape::Column,
             DType::List | DType::Prob | DType::Update => Shape::Table,
             DType::Action => Shape::Actions,
-            DType::Const | DType::Param | DType::State => Shape::Scalar,
+            DType::Const | DType::Param | DType::State | DType::FeatureMap => Shape::Scalar,
         }
     }
 }

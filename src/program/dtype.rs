@@ -29,11 +29,14 @@ pub enum DType {
     /// weights) and the two new state buffers `m'`, `v'` (Chen et al., "Symbolic Discovery of
     /// Optimization Algorithms", 2023, §2). Only `update_rule` produces it.
     Update,
+    /// A batch of feature maps, shape `[B, C, H, W]` (architecture cells: Ying et al.,
+    /// "NAS-Bench-101", ICML 2019).
+    FeatureMap,
 }
 
 impl DType {
     /// All types, in a fixed order (used for one-hot encodings).
-    pub const ALL: [DType; 8] = [
+    pub const ALL: [DType; 9] = [
         DType::Float,
         DType::List,
         DType::Prob,
@@ -42,6 +45,7 @@ impl DType {
         DType::Param,
         DType::Const,
         DType::Update,
+        DType::FeatureMap,
     ];
 
     /// Whether arithmetic ops accept this type (`Float`, `List`, `Prob`, `Const`).
@@ -63,6 +67,7 @@ impl DType {
             DType::Param => "param",
             DType::Const => "const",
             DType::Update => "update",
+            DType::FeatureMap => "feature_map",
         }
     }
 }

@@ -59,7 +59,7 @@ pub fn random_node(
         }
         let op = *others.choose(rng)?;
         let spec = op.spec();
-        if spec.arity > 0 && upto == 0 {
+        if spec.variadic || (spec.arity > 0 && upto == 0) {
             continue;
         }
         let args: Vec<usize> = (0..spec.arity).map(|_| rng.random_range(0..upto)).collect();
@@ -91,6 +91,9 @@ pub fn random_node(
 /// Returns `None` only if no valid program was found after [`MAX_TRIES`] attempts (a space whose
 /// ops cannot produce its output type).
 pub fn random_program(space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<Program> {
+    if let Some(cell) = &space.cell {
+        return super::cell::random_cell(space, cell, rng);
+    }
     for _ in 0..MAX_TRIES {
         let [lo, hi] = space.init_nodes;
         let n = rng.random_range(lo..=hi);

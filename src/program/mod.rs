@@ -5,6 +5,7 @@
 //! Nodes that do not reach the output ("dead" nodes) are kept: they matter for neutral drift
 //! (Real et al., AutoML-Zero, ICML 2020, §4).
 
+pub mod cell;
 pub mod dtype;
 pub mod generate;
 pub mod graph;

@@ -30,6 +30,9 @@ pub enum MutationKind {
     PerturbConstant,
     /// A whole new random program.
     NewProgram,
+    /// NAS-Bench-101's cell mutation: every edge flipped with probability 1/7, every interior
+    /// op resampled with probability 1/5, repeated until the cell is valid and different.
+    CellMutation,
 }
 
 impl MutationKind {
@@ -51,6 +54,7 @@ impl MutationKind {
             MutationKind::RewireArg => "rewire_arg",
             MutationKind::PerturbConstant => "perturb_constant",
             MutationKind::NewProgram => "new_program",
+            MutationKind::CellMutation => "cell_mutation",
         }
     }
 }
@@ -85,6 +89,9 @@ pub fn mutate(
     cfg: &MutationConfig,
     rng: &mut ChaCha8Rng,
 ) -> (Program, MutationKind) {
+    if let Some(cell) = &space.cell {
+        return super::cell::mutate_cell(parent, space, cell, rng);
+    }
     let total: f64 = cfg.weights.iter().sum();
     for _ in 0..MAX_TRIES {
         if rng.random_bool(cfg.p_new.clamp(0.0, 1.0)) || total <= 0.0 {
@@ -108,7 +115,9 @@ pub fn mutate(
             MutationKind::DeleteNode => delete_node(parent, rng),
             MutationKind::RewireArg => rewire_arg(parent, space, rng),
             MutationKind::PerturbConstant => perturb_constant(parent, space, rng),
-            MutationKind::NewProgram => unreachable!("handled above"),
+            MutationKind::NewProgram | MutationKind::CellMutation => {
+                unreachable!("handled above")
+            }
         };
         if let Some(c) = child
             && c != *parent
@@ -157,7 +166,7 @@ fn replace_op(p: &Program, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<
         let same: Vec<_> = space
             .ops
             .iter()
-            .filter(|o| **o != p.nodes[k].op && o.spec().arity == argt.len())
+            .filter(|o| **o != p.nodes[k].op && !o.spec().variadic && o.spec().arity == argt.len())
             .filter(|o| (o.spec().type_rule)(&argt).is_some_and(|t| want.is_none_or(|w| w == t)))
             .collect();
         if !same.is_empty() {

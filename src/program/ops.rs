@@ -61,6 +61,9 @@ pub struct OpSpec {
     pub kernel: Kernel,
     /// Infix/function notation used by the printer: `"+"` for binary infix ops, else the name.
     pub symbol: &'static str,
+    /// Takes any number of arguments (`arity` is then nominal): the NAS-Bench-101 cell ops sum
+    /// their inputs.
+    pub variadic: bool,
 }
 
 /// Index of an op in [`REGISTRY`]; serialized as the op's name.
@@ -207,6 +210,12 @@ fn rule_update(a: &[DType]) -> Option<DType> {
     a.iter()
         .all(|t| matches!(t, DType::Float | DType::Const))
         .then_some(DType::Update)
+}
+
+fn rule_feature_maps(a: &[DType]) -> Option<DType> {
+    a.iter()
+        .all(|t| *t == DType::FeatureMap)
+        .then_some(DType::FeatureMap)
 }
 
 fn rule_const(_: &[DType]) -> Option<DType> {
@@ -467,6 +476,13 @@ fn k_update_rule(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
         }
     }
 }
+/// Cell ops are layers with weights: they run in a burn network built from the cell
+/// (`domains::architecture`), not on the f64 path, which yields NaN for them.
+fn k_network_only(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
+    let rows = a.iter().map(|v| v.rows).max().unwrap_or(1);
+    o.reshape_for(rows, 1);
+    o.data.fill(f64::NAN);
+}
 fn k_const(_: &[&Value], _: &mut Value, _: &mut KernelContext<'_>) {
     // Constants are written by the interpreter from the node's value.
 }
@@ -480,6 +496,22 @@ macro_rules! op {
             type_rule: $rule,
             kernel: $kernel,
             symbol: $sym,
+            variadic: false,
+        }
+    };
+}
+
+/// A NAS-Bench-101 cell op: sums any number of feature maps, then applies its layer.
+macro_rules! cell_op {
+    ($name:literal) => {
+        OpSpec {
+            name: $name,
+            arity: 1,
+            ordered: false,
+            type_rule: rule_feature_maps,
+            kernel: k_network_only,
+            symbol: $name,
+            variadic: true,
         }
     };
 }
@@ -661,6 +693,11 @@ pub static REGISTRY: &[OpSpec] = &[
         k_update_rule,
         "update_rule"
     ),
+    // NAS-Bench-101 cell ops (Ying et al., ICML 2019, §2.1): each sums its inputs first.
+    cell_op!("conv3x3_bn_relu"),
+    cell_op!("conv1x1_bn_relu"),
+    cell_op!("maxpool3x3"),
+    cell_op!("cell_output"),
 ];
 
 /// Draws `N(0, 1)` by the Box–Muller transform.

@@ -109,6 +109,9 @@ pub enum ProgramError {
         /// The limit.
         max: usize,
     },
+    /// A NAS-Bench-101 cell rule is broken (too many edges, no input-to-output path, …).
+    #[error("invalid cell: {0}")]
+    Cell(String),
     /// The program's inputs differ from the space's.
     #[error("program inputs ({got}) do not match the inputs of space `{space}` ({expected})")]
     InputsMismatch {
@@ -131,7 +134,7 @@ pub fn infer_types(p: &Program) -> Result<Vec<DType>, ProgramError> {
     for (k, node) in p.nodes.iter().enumerate() {
         let idx = p.inputs.len() + k;
         let spec = node.op.spec();
-        if node.args.len() != spec.arity {
+        if !spec.variadic && node.args.len() != spec.arity {
             return Err(ProgramError::Arity {
                 node: idx,
                 op: spec.name.into(),
@@ -213,6 +216,9 @@ pub fn validate(p: &Program, space: &SearchSpace) -> Result<(), ProgramError> {
             got: out_t,
             expected: space.output,
         });
+    }
+    if let Some(cell) = &space.cell {
+        super::cell::check(p, cell).map_err(ProgramError::Cell)?;
     }
     let live = p.live_mask();
     for req in &space.required_inputs {

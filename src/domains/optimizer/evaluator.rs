@@ -3,11 +3,11 @@
 //! the test score, never used as fitness. The first task is a hurdle stage, as for RL losses.
 
 use super::burn_optimizer::ProgramOptimizer;
-use super::digits::{self, Digits};
 use super::mlp::{self, MlpRun};
 use super::problems::{Objective, Quadratic, Rosenbrock, SoftmaxRegression};
 use super::task::{OptimizerTask, Problem};
 use super::update_rule::{OptimizerState, UpdateRule};
+use crate::datasets::digits::{self, Digits};
 use crate::domains::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::space::SearchSpace;

@@ -7,11 +7,10 @@
 //!
 //! - [`update_rule`]: running a program on flat f64 vectors,
 //! - [`burn_optimizer`]: any program as a burn optimizer,
-//! - [`problems`], [`digits`], [`mlp`]: the training problems,
+//! - [`problems`], [`mlp`]: the training problems (data: [`crate::datasets::digits`]),
 //! - [`task`], [`evaluator`], [`fingerprint`]: task files, scoring, functional hash.
 
 pub mod burn_optimizer;
-pub mod digits;
 pub mod evaluator;
 pub mod fingerprint;
 pub mod mlp;

@@ -2,7 +2,7 @@
 //! ill-conditioned rotated quadratic, the Rosenbrock function and softmax (multinomial
 //! logistic) regression on the digits.
 
-use super::digits::{Digits, NUM_CLASSES, NUM_FEATURES};
+use crate::datasets::digits::{Digits, NUM_CLASSES, NUM_FEATURES};
 use crate::program::ops::standard_normal;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -251,7 +251,8 @@ mod tests {
         check_gradient(&q, &w, None);
         let r = Rosenbrock { n: 4 };
         check_gradient(&r, &r.init(&mut rng), None);
-        let d = super::super::digits::parse(super::super::digits::EMBEDDED_DIGITS, "d").unwrap();
+        let d =
+            crate::datasets::digits::parse(crate::datasets::digits::EMBEDDED_DIGITS, "d").unwrap();
         let s = SoftmaxRegression {
             train: d.subset(&(0..50).collect::<Vec<_>>()),
         };

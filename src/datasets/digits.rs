@@ -2,13 +2,15 @@
 //! loading, scaling to [0, 1] and a seeded train/validation/test split.
 
 use anyhow::{Context, bail};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use std::path::Path;
 
 /// The shipped copy, used when a task names `data/digits.csv` and no file is on disk.
-pub const EMBEDDED_DIGITS: &str = include_str!("../../../tasks/data/digits.csv");
+pub const EMBEDDED_DIGITS: &str = include_str!("../../tasks/data/digits.csv");
 
 /// Pixels per image.
 pub const NUM_FEATURES: usize = 64;
@@ -45,6 +47,76 @@ impl Digits {
             x,
             y: idx.iter().map(|&i| self.y[i]).collect(),
         }
+    }
+}
+
+impl Digits {
+    /// Rows `idx` as tensors on `device`: images `[B, 64]` and one-hot labels `[B, 10]`.
+    pub fn tensors(&self, idx: &[usize], device: &Device) -> (Tensor<2>, Tensor<2>) {
+        let mut x = Vec::with_capacity(idx.len() * NUM_FEATURES);
+        let mut onehot = vec![0f32; idx.len() * NUM_CLASSES];
+        for (r, &i) in idx.iter().enumerate() {
+            x.extend_from_slice(&self.x[i * NUM_FEATURES..(i + 1) * NUM_FEATURES]);
+            onehot[r * NUM_CLASSES + self.y[i]] = 1.0;
+        }
+        (
+            Tensor::from_data(TensorData::new(x, [idx.len(), NUM_FEATURES]), device),
+            Tensor::from_data(TensorData::new(onehot, [idx.len(), NUM_CLASSES]), device),
+        )
+    }
+}
+
+/// Mean cross-entropy `[1]` (nats) of logits `[B, 10]` against one-hot targets `[B, 10]`.
+pub fn cross_entropy(logits: Tensor<2>, onehot: Tensor<2>) -> Tensor<1> {
+    let b = logits.dims()[0] as f64;
+    (log_softmax(logits, 1) * onehot).sum().mul_scalar(-1.0 / b)
+}
+
+/// Mean cross-entropy and accuracy of logits `[n, 10]` computed for all of `data`.
+pub fn loss_and_accuracy(logits: Tensor<2>, data: &Digits) -> (f64, f64) {
+    let idx: Vec<usize> = (0..data.len()).collect();
+    let (_, onehot) = data.tensors(&idx, &logits.device());
+    let loss = cross_entropy(logits.clone(), onehot).into_scalar::<f32>() as f64;
+    let z: Vec<f32> = logits.into_data().iter::<f32>().collect();
+    let correct = data
+        .y
+        .iter()
+        .enumerate()
+        .filter(|(r, y)| {
+            let row = &z[r * NUM_CLASSES..(r + 1) * NUM_CLASSES];
+            let best = (0..NUM_CLASSES).fold(0, |b, k| if row[k] > row[b] { k } else { b });
+            best == **y
+        })
+        .count();
+    (loss, correct as f64 / data.len().max(1) as f64)
+}
+
+/// Minibatches drawn without replacement, reshuffled at the end of each epoch.
+#[derive(Debug, Clone)]
+pub struct Minibatches {
+    order: Vec<usize>,
+    cursor: usize,
+    size: usize,
+}
+
+impl Minibatches {
+    /// Batches of `size` rows out of `n`.
+    pub fn new(n: usize, size: usize) -> Self {
+        Minibatches {
+            order: (0..n).collect(),
+            cursor: n,
+            size: size.clamp(1, n.max(1)),
+        }
+    }
+
+    /// The next batch's row indices.
+    pub fn next_batch(&mut self, rng: &mut ChaCha8Rng) -> &[usize] {
+        if self.cursor + self.size > self.order.len() {
+            self.order.shuffle(rng);
+            self.cursor = 0;
+        }
+        self.cursor += self.size;
+        &self.order[self.cursor - self.size..self.cursor]
     }
 }
 

@@ -1,0 +1,3 @@
+//! Datasets shipped with gevo (`tasks/data/`), shared by the domains that train networks.
+
+pub mod digits;
