@@ -36,6 +36,14 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The folder of a task file that relative data paths resolve against (`None` for the copies
+/// embedded in the binary).
+pub fn task_dir(origin: &str) -> Option<&Path> {
+    (!origin.starts_with("<embedded>"))
+        .then(|| Path::new(origin).parent())
+        .flatten()
+}
+
 /// The `domain` key of a task file.
 pub fn domain_of(text: &str, origin: &str) -> Result<String, TaskError> {
     #[derive(serde::Deserialize)]

@@ -150,3 +150,31 @@ fn bad_cells_and_tasks_get_clear_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn tabular_cells_train_on_the_digit_features() {
+    let out = ok(&[
+        "eval",
+        "search_spaces/architecture_tabular/seeds/residual_block.json",
+        "--space",
+        "architecture_tabular",
+        "--task",
+        "digits-tabular",
+        "--seeds",
+        "2",
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mean = doc["mean"].as_f64().unwrap();
+    assert!(mean > 0.9, "residual MLP cell: validation accuracy {mean}");
+    // An image cell is not a tabular cell.
+    let err = fails(&[
+        "eval",
+        "search_spaces/architecture/seeds/resnet_block.json",
+        "--space",
+        "architecture_tabular",
+        "--task",
+        "digits-tabular",
+    ]);
+    assert!(err.contains("program inputs"), "{err}");
+}

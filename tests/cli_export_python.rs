@@ -126,28 +126,7 @@ fn run_exports(framework: &str, cases: &[Case], dir: &Path) -> Vec<Vec<Option<f6
             "rows": B,
         }));
     }
-    let cases_path = dir.join(format!("cases_{framework}.json"));
-    let out_path = dir.join(format!("out_{framework}.json"));
-    let driver = dir.join("driver.py");
-    std::fs::write(&cases_path, serde_json::to_string(&docs).unwrap()).unwrap();
-    std::fs::write(&driver, DRIVER).unwrap();
-    let run = Command::new(python())
-        .args([
-            driver.as_os_str(),
-            framework.as_ref(),
-            cases_path.as_os_str(),
-            out_path.as_os_str(),
-        ])
-        .output()
-        .expect("run python");
-    assert!(
-        run.status.success(),
-        "python driver failed:\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let results: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
-    results
+    run_driver(DRIVER, framework, &docs, dir)
         .iter()
         .zip(cases)
         .map(|(r, c)| {
@@ -166,6 +145,36 @@ fn run_exports(framework: &str, cases: &[Case], dir: &Path) -> Vec<Vec<Option<f6
                 .collect()
         })
         .collect()
+}
+
+/// Runs `driver` (a Python script taking `framework cases.json out.json`) on `cases` in one
+/// Python process and returns its per-case results.
+fn run_driver(
+    driver: &str,
+    framework: &str,
+    cases: &[serde_json::Value],
+    dir: &Path,
+) -> Vec<serde_json::Value> {
+    let cases_path = dir.join(format!("cases_{framework}.json"));
+    let out_path = dir.join(format!("out_{framework}.json"));
+    let script = dir.join(format!("driver_{framework}.py"));
+    std::fs::write(&cases_path, serde_json::to_string(cases).unwrap()).unwrap();
+    std::fs::write(&script, driver).unwrap();
+    let run = Command::new(python())
+        .args([
+            script.as_os_str(),
+            framework.as_ref(),
+            cases_path.as_os_str(),
+            out_path.as_os_str(),
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        run.status.success(),
+        "python driver failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap()
 }
 
 /// Runs the round trip for `framework` on the seeds and `random` programs of each space.
@@ -349,27 +358,7 @@ fn update_rules_round_trip(framework: &str) {
             "lr": lr, "step": step, "grads": grads,
         }));
     }
-    let cases = dir.path().join("cases.json");
-    let out = dir.path().join("out.json");
-    let driver = dir.path().join("update_driver.py");
-    std::fs::write(&cases, serde_json::to_string(&docs).unwrap()).unwrap();
-    std::fs::write(&driver, UPDATE_DRIVER).unwrap();
-    let run = Command::new(python())
-        .args([
-            driver.as_os_str(),
-            framework.as_ref(),
-            cases.as_os_str(),
-            out.as_os_str(),
-        ])
-        .output()
-        .expect("run python");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let results: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let results = run_driver(UPDATE_DRIVER, framework, &docs, dir.path());
     let column = |r: &serde_json::Value, k: &str| -> Vec<Option<f64>> {
         r[k].as_array()
             .unwrap()

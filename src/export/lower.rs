@@ -44,7 +44,9 @@ impl Shape {
             DType::Float => Shape::Column,
             DType::List | DType::Prob | DType::Update => Shape::Table,
             DType::Action => Shape::Actions,
-            DType::Const | DType::Param | DType::State | DType::FeatureMap => Shape::Scalar,
+            DType::Const | DType::Param | DType::State | DType::FeatureMap | DType::Features => {
+                Shape::Scalar
+            }
         }
     }
 }

@@ -83,8 +83,9 @@ impl Cell {
     /// # Errors
     /// A message naming what breaks the layout.
     pub fn from_program(p: &Program) -> Result<Cell, String> {
-        if p.inputs.len() != 1 || p.inputs[0].dtype != DType::FeatureMap {
-            return Err("a cell has exactly one feature_map input".into());
+        if p.inputs.len() != 1 || !matches!(p.inputs[0].dtype, DType::FeatureMap | DType::Features)
+        {
+            return Err("a cell has exactly one feature_map or features input".into());
         }
         let v = p.len();
         if v < 2 || p.output != v - 1 {
@@ -105,6 +106,11 @@ impl Cell {
                 return Err(format!("node {j}: `{}` is not a cell op", node.op.name()));
             }
             for &i in &node.args {
+                if i >= j {
+                    return Err(format!(
+                        "node {j}: argument {i} is not an earlier value (cells are acyclic)"
+                    ));
+                }
                 if edges[i][j] {
                     return Err(format!("node {j}: argument {i} appears twice"));
                 }

@@ -32,11 +32,13 @@ pub enum DType {
     /// A batch of feature maps, shape `[B, C, H, W]` (architecture cells: Ying et al.,
     /// "NAS-Bench-101", ICML 2019).
     FeatureMap,
+    /// A batch of feature vectors, shape `[B, C]` (cells for tabular inputs).
+    Features,
 }
 
 impl DType {
     /// All types, in a fixed order (used for one-hot encodings).
-    pub const ALL: [DType; 9] = [
+    pub const ALL: [DType; 10] = [
         DType::Float,
         DType::List,
         DType::Prob,
@@ -46,6 +48,7 @@ impl DType {
         DType::Const,
         DType::Update,
         DType::FeatureMap,
+        DType::Features,
     ];
 
     /// Whether arithmetic ops accept this type (`Float`, `List`, `Prob`, `Const`).
@@ -68,6 +71,7 @@ impl DType {
             DType::Const => "const",
             DType::Update => "update",
             DType::FeatureMap => "feature_map",
+            DType::Features => "features",
         }
     }
 }

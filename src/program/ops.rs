@@ -218,6 +218,19 @@ fn rule_feature_maps(a: &[DType]) -> Option<DType> {
         .then_some(DType::FeatureMap)
 }
 
+fn rule_features(a: &[DType]) -> Option<DType> {
+    a.iter()
+        .all(|t| *t == DType::Features)
+        .then_some(DType::Features)
+}
+
+/// The output of a cell: one or more inputs of the same cell type.
+fn rule_cell_output(a: &[DType]) -> Option<DType> {
+    let first = *a.first()?;
+    (matches!(first, DType::FeatureMap | DType::Features) && a.iter().all(|t| *t == first))
+        .then_some(first)
+}
+
 fn rule_const(_: &[DType]) -> Option<DType> {
     Some(DType::Const)
 }
@@ -501,14 +514,14 @@ macro_rules! op {
     };
 }
 
-/// A NAS-Bench-101 cell op: sums any number of feature maps, then applies its layer.
+/// A NAS-Bench-101 cell op: sums any number of inputs of one type, then applies its layer.
 macro_rules! cell_op {
-    ($name:literal) => {
+    ($name:literal, $rule:ident) => {
         OpSpec {
             name: $name,
             arity: 1,
             ordered: false,
-            type_rule: rule_feature_maps,
+            type_rule: $rule,
             kernel: k_network_only,
             symbol: $name,
             variadic: true,
@@ -694,10 +707,14 @@ pub static REGISTRY: &[OpSpec] = &[
         "update_rule"
     ),
     // NAS-Bench-101 cell ops (Ying et al., ICML 2019, §2.1): each sums its inputs first.
-    cell_op!("conv3x3_bn_relu"),
-    cell_op!("conv1x1_bn_relu"),
-    cell_op!("maxpool3x3"),
-    cell_op!("cell_output"),
+    cell_op!("conv3x3_bn_relu", rule_feature_maps),
+    cell_op!("conv1x1_bn_relu", rule_feature_maps),
+    cell_op!("maxpool3x3", rule_feature_maps),
+    cell_op!("cell_output", rule_cell_output),
+    // Cell ops for tabular inputs (`features` [B, C]): dense layers at constant width.
+    cell_op!("dense_relu", rule_features),
+    cell_op!("dense", rule_features),
+    cell_op!("relu", rule_features),
 ];
 
 /// Draws `N(0, 1)` by the Box–Muller transform.

@@ -208,6 +208,10 @@ pub fn validate(p: &Program, space: &SearchSpace) -> Result<(), ProgramError> {
             });
         }
     }
+    // Cell rules first: they name a cut or overfull cell better than a type error would.
+    if let Some(cell) = &space.cell {
+        super::cell::check(p, cell).map_err(ProgramError::Cell)?;
+    }
     let types = infer_types(p)?;
     let out_t = types[p.output];
     if out_t != space.output {
@@ -216,9 +220,6 @@ pub fn validate(p: &Program, space: &SearchSpace) -> Result<(), ProgramError> {
             got: out_t,
             expected: space.output,
         });
-    }
-    if let Some(cell) = &space.cell {
-        super::cell::check(p, cell).map_err(ProgramError::Cell)?;
     }
     let live = p.live_mask();
     for req in &space.required_inputs {

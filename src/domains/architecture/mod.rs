@@ -18,7 +18,6 @@ use crate::evolution::TaskSpec;
 use crate::program::DType;
 use crate::space::SearchSpace;
 use anyhow::{anyhow, bail};
-use std::path::Path;
 use std::sync::Arc;
 
 /// Builds the architecture evaluator for one task on `device`.
@@ -31,7 +30,7 @@ pub fn build_evaluator(
     spec: &TaskSpec,
     device: &str,
 ) -> anyhow::Result<Arc<dyn Evaluator>> {
-    if space.cell.is_none() || space.output != DType::FeatureMap {
+    if space.cell.is_none() || !matches!(space.output, DType::FeatureMap | DType::Features) {
         bail!(
             "task `{}` trains architectures, but space `{}` is not a cell space (try --space architecture)",
             spec.name,
@@ -53,10 +52,7 @@ pub fn build_evaluator(
         );
     }
     task.validate().map_err(|e| anyhow!("{origin}: {e}"))?;
-    let base = (!origin.starts_with("<embedded>"))
-        .then(|| Path::new(origin).parent())
-        .flatten();
-    let d = crate::datasets::digits::load(&task.training.data, base)
+    let d = crate::datasets::digits::load(&task.training.data, crate::task::task_dir(origin))
         .map_err(|e| anyhow!("task `{origin}`: {e:#}"))?;
     let data = crate::datasets::digits::split(&d, task.training.split_seed, 0.6, 0.2);
     let device = crate::domains::rl_loss::device::parse(device)?;

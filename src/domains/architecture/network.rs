@@ -1,14 +1,15 @@
-//! A classifier built in burn from a NAS-Bench-101 cell: stem conv3×3-BN-ReLU, the cell stacked
-//! `cells` times at constant width, global average pooling, a linear head (Ying et al., ICML
-//! 2019, §2.1, scaled down to 8×8 digit images).
+//! A classifier built in burn from a NAS-Bench-101 cell (Ying et al., ICML 2019, §2.1, scaled
+//! down to the 8×8 digits): for image cells a conv3×3-BN-ReLU stem, the cell stacked `cells`
+//! times at constant width, global average pooling and a linear head; for tabular cells
+//! (`features` input) a dense-ReLU stem from the 64 pixels, the stacked cells and a linear head.
 //!
 //! Inside a cell each live interior node sums its live inputs and applies its layer; the output
 //! sums its live inputs. Layers are initialized from a seed mixed with the node's *canonical
 //! hash* (its op and the sorted hashes of its inputs), so two isomorphic cells — the same graph
 //! with vertices numbered differently — build the same network with the same weights.
 
-use crate::program::Program;
 use crate::program::cell::Cell;
+use crate::program::{DType, Program};
 use burn::module::{Module, Param};
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::MaxPool2dConfig;
@@ -27,6 +28,18 @@ pub enum Layer {
     Conv1x1,
     /// 3×3 max-pool, stride 1, same padding.
     MaxPool3x3,
+    /// Linear `C → C` then ReLU (tabular cells).
+    DenseRelu,
+    /// Linear `C → C` (tabular cells).
+    Dense,
+    /// ReLU alone (tabular cells).
+    Relu,
+}
+
+impl Layer {
+    fn has_weights(self) -> bool {
+        !matches!(self, Layer::MaxPool3x3 | Layer::Relu)
+    }
 }
 
 /// A live node of the pruned cell: its layer, its live inputs (vertex numbers) and, for
@@ -46,6 +59,8 @@ pub struct PlanNode {
 /// The pruned cell: live interior nodes in order and the output's live inputs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// Whether the cell reads feature vectors (`features`) rather than feature maps.
+    pub tabular: bool,
     /// Live interior nodes, in topological order.
     pub nodes: Vec<PlanNode>,
     /// Live inputs of the output vertex.
@@ -91,6 +106,9 @@ impl Plan {
                 "conv3x3_bn_relu" => Layer::Conv3x3,
                 "conv1x1_bn_relu" => Layer::Conv1x1,
                 "maxpool3x3" => Layer::MaxPool3x3,
+                "dense_relu" => Layer::DenseRelu,
+                "dense" => Layer::Dense,
+                "relu" => Layer::Relu,
                 other => return Err(format!("`{other}` is not an interior cell op")),
             };
             nodes.push(PlanNode {
@@ -104,17 +122,15 @@ impl Plan {
             .filter(|&i| live[i] && cell.edges[i][v - 1])
             .collect();
         Ok(Plan {
+            tabular: p.inputs[0].dtype == DType::Features,
             nodes,
             output_inputs,
         })
     }
 
-    /// Number of convolution layers per cell.
-    pub fn convolutions(&self) -> usize {
-        self.nodes
-            .iter()
-            .filter(|n| n.layer != Layer::MaxPool3x3)
-            .count()
+    /// Number of layers with weights (convolutions or dense layers) per cell.
+    pub fn weighted_layers(&self) -> usize {
+        self.nodes.iter().filter(|n| n.layer.has_weights()).count()
     }
 }
 
@@ -156,77 +172,122 @@ impl ConvBn {
     }
 }
 
+/// A linear layer `fan_in → fan_out` with PyTorch's default initialization, from `seed`.
+fn linear(fan_in: usize, fan_out: usize, seed: u64, device: &Device) -> Linear {
+    let w = uniform(fan_in * fan_out, fan_in, seed);
+    let b = uniform(fan_out, fan_in, mix(seed, 0xB1A5));
+    Linear {
+        weight: Param::from_data(TensorData::new(w, [fan_in, fan_out]), device),
+        bias: Some(Param::from_data(TensorData::new(b, [fan_out]), device)),
+    }
+}
+
 /// The network's parameters (the structure is the [`Plan`] passed to `forward`).
 #[derive(Module, Debug)]
 pub struct CellNetwork {
-    stem: ConvBn,
-    /// `cells × plan.convolutions()` layers, cell by cell in plan order.
+    /// Image cells: conv stem.
+    stem: Option<ConvBn>,
+    /// Tabular cells: dense stem from the 64 pixels.
+    stem_dense: Option<Linear>,
+    /// Image cells: `cells × plan.weighted_layers()` layers, cell by cell in plan order.
     convs: Vec<ConvBn>,
+    /// Tabular cells: the same for dense layers.
+    denses: Vec<Linear>,
     head: Linear,
 }
 
-impl CellNetwork {
-    /// Builds the network of `plan` with `cells` stacked cells of `channels` channels for
-    /// `1 × 8 × 8` inputs and 10 classes; weights from `seed` (see the module docs).
-    pub fn new(plan: &Plan, channels: usize, cells: usize, seed: u64, device: &Device) -> Self {
-        let stem = ConvBn::new(1, channels, 3, mix(seed, 1), device);
-        let mut convs = Vec::new();
-        for c in 0..cells {
-            for n in &plan.nodes {
-                let k = match n.layer {
-                    Layer::Conv3x3 => 3,
-                    Layer::Conv1x1 => 1,
-                    Layer::MaxPool3x3 => continue,
-                };
-                let s = mix(mix(seed, c as u64 + 2), n.hash);
-                convs.push(ConvBn::new(channels, channels, k, s, device));
+/// Runs `cells` stacked copies of `plan` on `x`; `layer(node, k, input)` applies node `node`
+/// whose weighted layer (if any) is number `k` overall.
+fn run_cells<const D: usize>(
+    plan: &Plan,
+    cells: usize,
+    mut x: Tensor<D>,
+    layer: impl Fn(&PlanNode, usize, Tensor<D>) -> Tensor<D>,
+) -> Tensor<D> {
+    let width = plan.nodes.last().map_or(1, |n| n.vertex + 1);
+    let sum = |vals: &[Option<Tensor<D>>], inputs: &[usize]| -> Tensor<D> {
+        inputs
+            .iter()
+            .map(|&i| vals[i].clone().expect("live inputs precede their users"))
+            .reduce(|a, b| a + b)
+            .expect("a live node has a live input")
+    };
+    let per_cell = plan.weighted_layers();
+    for c in 0..cells {
+        let mut vals: Vec<Option<Tensor<D>>> = vec![None; width];
+        vals[0] = Some(x);
+        let mut k = c * per_cell;
+        for n in &plan.nodes {
+            let s = sum(&vals, &n.inputs);
+            vals[n.vertex] = Some(layer(n, k, s));
+            if n.layer.has_weights() {
+                k += 1;
             }
         }
-        let classes = 10;
-        let w = uniform(channels * classes, channels, mix(seed, 0xEAD));
-        let b = uniform(classes, channels, mix(seed, 0xB1A5));
-        let head = Linear {
-            weight: Param::from_data(TensorData::new(w, [channels, classes]), device),
-            bias: Some(Param::from_data(TensorData::new(b, [classes]), device)),
+        x = sum(&vals, &plan.output_inputs);
+    }
+    x
+}
+
+impl CellNetwork {
+    /// Builds the network of `plan` with `cells` stacked cells of `channels` channels (or
+    /// features) for 8×8 digit images and 10 classes; weights from `seed` (see the module docs).
+    pub fn new(plan: &Plan, channels: usize, cells: usize, seed: u64, device: &Device) -> Self {
+        let mut convs = Vec::new();
+        let mut denses = Vec::new();
+        for c in 0..cells {
+            for n in plan.nodes.iter().filter(|n| n.layer.has_weights()) {
+                let s = mix(mix(seed, c as u64 + 2), n.hash);
+                match n.layer {
+                    Layer::Conv3x3 => convs.push(ConvBn::new(channels, channels, 3, s, device)),
+                    Layer::Conv1x1 => convs.push(ConvBn::new(channels, channels, 1, s, device)),
+                    _ => denses.push(linear(channels, channels, s, device)),
+                }
+            }
+        }
+        let (stem, stem_dense) = if plan.tabular {
+            (None, Some(linear(64, channels, mix(seed, 1), device)))
+        } else {
+            (
+                Some(ConvBn::new(1, channels, 3, mix(seed, 1), device)),
+                None,
+            )
         };
-        CellNetwork { stem, convs, head }
+        CellNetwork {
+            stem,
+            stem_dense,
+            convs,
+            denses,
+            head: linear(channels, 10, mix(seed, 0xEAD), device),
+        }
     }
 
     /// Class logits `[B, 10]` of images `[B, 64]` (8×8, row-major) through `cells` stacked
     /// copies of `plan` (the values `new` was built with).
     pub fn forward(&self, plan: &Plan, cells: usize, images: Tensor<2>) -> Tensor<2> {
+        if let Some(stem) = &self.stem_dense {
+            let x = relu(stem.forward(images));
+            let x = run_cells(plan, cells, x, |n, k, s| match n.layer {
+                Layer::DenseRelu => relu(self.denses[k].forward(s)),
+                Layer::Dense => self.denses[k].forward(s),
+                _ => relu(s),
+            });
+            return self.head.forward(x);
+        }
         let [b, _] = images.dims();
-        let mut x = self.stem.forward(images.reshape([b, 1, 8, 8]));
-        let per_cell = plan.convolutions();
+        let stem = self
+            .stem
+            .as_ref()
+            .expect("an image network has a conv stem");
+        let x = stem.forward(images.reshape([b, 1, 8, 8]));
         let pool = MaxPool2dConfig::new([3, 3])
             .with_strides([1, 1])
             .with_padding(PaddingConfig2d::Same)
             .init();
-        let width = plan.nodes.last().map_or(1, |n| n.vertex + 1);
-        let sum = |vals: &[Option<Tensor<4>>], inputs: &[usize]| -> Tensor<4> {
-            inputs
-                .iter()
-                .map(|&i| vals[i].clone().expect("live inputs precede their users"))
-                .reduce(|a, b| a + b)
-                .expect("a live node has a live input")
-        };
-        for c in 0..cells {
-            let mut vals: Vec<Option<Tensor<4>>> = vec![None; width];
-            vals[0] = Some(x);
-            let mut conv = c * per_cell;
-            for n in &plan.nodes {
-                let s = sum(&vals, &n.inputs);
-                let y = match n.layer {
-                    Layer::MaxPool3x3 => pool.forward(s),
-                    Layer::Conv3x3 | Layer::Conv1x1 => {
-                        conv += 1;
-                        self.convs[conv - 1].forward(s)
-                    }
-                };
-                vals[n.vertex] = Some(y);
-            }
-            x = sum(&vals, &plan.output_inputs);
-        }
+        let x = run_cells(plan, cells, x, |n, k, s| match n.layer {
+            Layer::MaxPool3x3 => pool.forward(s),
+            _ => self.convs[k].forward(s),
+        });
         let [b, ch, _, _] = x.dims();
         let pooled = x.mean_dim(3).mean_dim(2).reshape([b, ch]);
         self.head.forward(pooled)

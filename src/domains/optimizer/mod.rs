@@ -50,10 +50,8 @@ pub fn load_task(origin: &str, text: &str) -> anyhow::Result<LoadedTask> {
     t.problem
         .validate()
         .map_err(|e| anyhow!("{origin}: [problem]: {e}"))?;
-    let base = (!origin.starts_with("<embedded>"))
-        .then(|| Path::new(origin).parent())
-        .flatten();
-    LoadedTask::load(t, base).map_err(|e| anyhow!("task `{origin}`: {e:#}"))
+    LoadedTask::load(t, crate::task::task_dir(origin))
+        .map_err(|e| anyhow!("task `{origin}`: {e:#}"))
 }
 
 /// Builds the optimizer evaluator: the spec's tasks are the meta-training set; the union of
