@@ -272,12 +272,16 @@ fn jax_exports_match_gevo() {
     round_trip("jax", 30);
 }
 
-/// Runs each exported update rule on the same random `(w, g, m, v)` and, for PyTorch, also its
-/// `torch.optim.Optimizer` class for several steps; prints `w − update`, `m'`, `v'` per case.
+/// Runs each exported update rule on the same random `(w, g, m, v)` and, for PyTorch and JAX
+/// (with optax), also its `torch.optim.Optimizer` / optax `GradientTransformation` for several
+/// steps; prints `w − update`, `m'`, `v'` (and the weights after those steps) per case.
 const UPDATE_DRIVER: &str = r#"
 import importlib.util, json, sys
 import numpy as np
 framework, cases_path, out_path = sys.argv[1:4]
+if framework == "jax":
+    import jax
+    jax.config.update("jax_enable_x64", True)
 results = []
 for i, case in enumerate(json.load(open(cases_path))):
     try:
@@ -300,6 +304,17 @@ for i, case in enumerate(json.load(open(cases_path))):
                 p.grad = torch.tensor(g, dtype=torch.float64)
                 opt.step()
             trajectory = p.detach().numpy().tolist()
+        elif framework == "jax" and importlib.util.find_spec("optax") is not None:
+            import optax
+            u, m, v = fn(a["w"], a["g"], a["m"], a["v"], case["lr"], case["step"])
+            # The optax GradientTransformation over several steps with the recorded gradients.
+            tx = getattr(module, case["function"][: -len("_update")] + "_optimizer")(case["lr"])
+            params = {"w": jax.numpy.asarray(a["w"])}
+            state = tx.init(params)
+            for g in case["grads"]:
+                updates, state = tx.update({"w": jax.numpy.asarray(g)}, state, params)
+                params = optax.apply_updates(params, updates)
+            trajectory = np.asarray(params["w"]).tolist()
         else:
             u, m, v = fn(a["w"], a["g"], a["m"], a["v"], case["lr"], case["step"])
             trajectory = None
@@ -387,7 +402,8 @@ fn update_rules_round_trip(framework: &str) {
         compared += assert_close(&format!("{framework} {name} w"), &column(r, "w"), &wn);
         compared += assert_close(&format!("{framework} {name} m"), &column(r, "m"), &st.m);
         compared += assert_close(&format!("{framework} {name} v"), &column(r, "v"), &st.v);
-        if framework == "pytorch" {
+        let with_class = framework == "pytorch" || !r["trajectory"].is_null();
+        if with_class {
             let mut wt = w.clone();
             let mut st = OptimizerState::zeros(n);
             if grads
@@ -395,7 +411,7 @@ fn update_rules_round_trip(framework: &str) {
                 .all(|gr| rule.step(&mut wt, gr, &mut st, lr).is_ok())
             {
                 compared += assert_close(
-                    &format!("pytorch {name} optimizer class"),
+                    &format!("{framework} {name} optimizer wrapper"),
                     &column(r, "trajectory"),
                     &wt,
                 );
@@ -432,4 +448,16 @@ fn pytorch_update_rules_and_optimizer_class_match_gevo() {
         return;
     }
     update_rules_round_trip("pytorch");
+}
+
+#[test]
+fn jax_update_rules_match_gevo() {
+    if !has("jax") {
+        eprintln!(
+            "skipped: JAX not installed for {} (set GEVO_PYTHON to a python with jax)",
+            python()
+        );
+        return;
+    }
+    update_rules_round_trip("jax");
 }
