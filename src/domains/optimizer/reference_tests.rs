@@ -171,7 +171,6 @@ fn adam_written_two_ways_collides_and_adamw_does_not() {
 
 /// Steps a one-layer module with a program and with burn's optimizer on the same gradients.
 fn burn_max_diff(program: Program, reference: burn::optim::ModuleOptimizer, lr: f64) -> f64 {
-    use burn::module::Module;
     use burn::nn::LinearConfig;
     use burn::optim::GradientsParams;
     use burn::tensor::{Device, Tensor};
@@ -199,7 +198,6 @@ fn burn_max_diff(program: Program, reference: burn::optim::ModuleOptimizer, lr: 
         v.extend(m.bias.as_ref().unwrap().val().into_data().iter::<f32>());
         v
     };
-    let _ = ours.num_params();
     flat(&ours)
         .iter()
         .zip(flat(&theirs))
