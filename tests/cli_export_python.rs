@@ -104,22 +104,34 @@ fn cases(random_per_space: usize) -> Vec<Case> {
     out
 }
 
+/// Writes `program` as `dir/name.json` and exports it with the real binary to
+/// `dir/name_framework.py`; returns the module's path.
+fn export_program(
+    name: &str,
+    program: &Program,
+    framework: &str,
+    dir: &Path,
+) -> std::path::PathBuf {
+    let json = dir.join(format!("{name}.json"));
+    std::fs::write(&json, program.to_json()).unwrap();
+    let module = dir.join(format!("{name}_{framework}.py"));
+    ok(&[
+        "export",
+        json.to_str().unwrap(),
+        "--format",
+        framework,
+        "--output",
+        module.to_str().unwrap(),
+    ]);
+    module
+}
+
 /// Exports every case with the real binary and runs them all in one Python process; returns
 /// each case's outputs.
 fn run_exports(framework: &str, cases: &[Case], dir: &Path) -> Vec<Vec<Option<f64>>> {
     let mut docs = Vec::new();
     for c in cases {
-        let json = dir.join(format!("{}.json", c.name));
-        std::fs::write(&json, c.program.to_json()).unwrap();
-        let module = dir.join(format!("{}_{framework}.py", c.name));
-        ok(&[
-            "export",
-            json.to_str().unwrap(),
-            "--format",
-            framework,
-            "--output",
-            module.to_str().unwrap(),
-        ]);
+        let module = export_program(&c.name, &c.program, framework, dir);
         docs.push(serde_json::json!({
             "module": module,
             "inputs": c.batch.args,
@@ -355,17 +367,7 @@ fn update_rules_round_trip(framework: &str) {
     let (lr, step) = (0.01, 3.0);
     let mut docs = Vec::new();
     for (name, p) in &programs {
-        let json = dir.path().join(format!("{name}.json"));
-        std::fs::write(&json, p.to_json()).unwrap();
-        let module = dir.path().join(format!("{name}_{framework}.py"));
-        ok(&[
-            "export",
-            json.to_str().unwrap(),
-            "--format",
-            framework,
-            "--output",
-            module.to_str().unwrap(),
-        ]);
+        let module = export_program(name, p, framework, dir.path());
         docs.push(serde_json::json!({
             "module": module,
             "function": format!("{name}_update"),
