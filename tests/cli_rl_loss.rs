@@ -279,8 +279,10 @@ fn bootstrapped_campaign_survives_a_kill_mid_training() {
         task.to_str().unwrap(),
         "--bootstrap",
         "dqn,dqn_reg",
+        // Enough candidates that the campaign cannot finish between two polls of live.json
+        // (with 10, a fast machine sometimes finished before the kill).
         "--budget",
-        "10",
+        "24",
         "--population",
         "4",
         "--tournament",
@@ -311,7 +313,7 @@ fn bootstrapped_campaign_survives_a_kill_mid_training() {
     assert!(n_before >= 2);
     ok(&["resume", d, "--quiet"]);
     let after = inspect(&arch, 100);
-    assert_eq!(after["stats"]["candidates"].as_u64(), Some(10));
+    assert_eq!(after["stats"]["candidates"].as_u64(), Some(24));
     assert_eq!(after["status"], "finished");
     // The seeds were evaluated first and kept.
     let shown: serde_json::Value = serde_json::from_str(&ok(&["show", d, "0", "--json"])).unwrap();
