@@ -355,7 +355,7 @@ impl DqnLoss for ProgramLoss {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domains::rl_loss::dqn::QNetwork;
+    use crate::domains::rl_loss::dqn::{OnlineNetwork, QNetwork};
     use crate::program::generate::random_program;
     use crate::program::interpreter::Interpreter;
     use crate::space::SearchSpace;
@@ -434,8 +434,9 @@ mod tests {
         let mut compared = 0;
         for (k, p) in programs.iter().enumerate() {
             let b = batch(&device, &mut rng);
+            let theta = OnlineNetwork::new(&online);
             let inputs = LossInputs {
-                online: &online,
+                online: &theta,
                 target: &target,
                 s_tm1: b.s_tm1.clone(),
                 action: b.action.clone(),
@@ -478,15 +479,15 @@ mod tests {
     /// none for a loss that only reads the target network (the control).
     #[test]
     fn seed_losses_are_differentiable_in_theta() {
-        use burn::optim::GradientsParams;
         let plain = Device::flex();
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let online = QNetwork::new(4, &[8], 3, &mut rng, &plain.clone().autodiff());
+        let online = QNetwork::new(4, &[8], 3, &mut rng, &plain);
         let target = QNetwork::new(4, &[8], 3, &mut rng, &plain);
         let grads_of = |p: &Program, rng: &mut ChaCha8Rng| {
             let b = batch(&plain, rng);
+            let theta = OnlineNetwork::new(&online);
             let inputs = LossInputs {
-                online: &online,
+                online: &theta,
                 target: &target,
                 s_tm1: b.s_tm1,
                 action: b.action,
@@ -498,7 +499,11 @@ mod tests {
             if !loss.is_autodiff() {
                 return 0; // nothing tracked: no gradient can reach θ
             }
-            GradientsParams::from_grads(loss.backward(), &online).len()
+            theta
+                .backprop(&loss.backward())
+                .iter()
+                .map(|(w, b)| usize::from(w.is_some()) + usize::from(b.is_some()))
+                .sum()
         };
         for (name, text) in crate::catalog::seeds("rl_loss") {
             let p = Program::from_json(&text, &name).unwrap();

@@ -3,6 +3,7 @@
 
 use burn::tensor::{Int, Tensor};
 
+use super::online::OnlineNetwork;
 use super::q_network::QNetwork;
 
 /// What a loss sees for one minibatch (`B` transitions, `S` = observation size,
@@ -11,8 +12,8 @@ use super::q_network::QNetwork;
 /// The batch tensors live on the plain (non-autodiff) device: combined with the online
 /// network's tracked outputs they act as constants.
 pub struct LossInputs<'a> {
-    /// Q-network θ on the autodiff device; gradients flow through it.
-    pub online: &'a QNetwork,
+    /// Q-network θ: its Q-values carry gradients back to θ.
+    pub online: &'a OnlineNetwork<'a>,
     /// Target network θ' (a plain-device snapshot); its outputs carry no gradient.
     pub target: &'a QNetwork,
     /// `[B, S]` states `s_t` (the paper calls it `s_tm1`).
@@ -68,12 +69,12 @@ mod tests {
         let ad = Device::flex().autodiff();
         let plain = Device::flex();
         let mut rng = ChaCha8Rng::seed_from_u64(0);
-        let online = QNetwork::new(2, &[], 2, &mut rng, &ad);
+        let online = QNetwork::new(2, &[], 2, &mut rng, &ad).snapshot();
         let target = QNetwork::new(2, &[], 2, &mut rng, &ad).snapshot();
         let s1 = [[0.5f32, -1.0], [1.5, 0.25]];
         let s2 = [[-0.5f32, 2.0], [0.0, 1.0]];
         let inputs = LossInputs {
-            online: &online,
+            online: &OnlineNetwork::new(&online),
             target: &target,
             s_tm1: Tensor::from_data(s1, &plain),
             action: Tensor::from_data(TensorData::new(vec![1i64, 0], [2]), &plain),

@@ -5,6 +5,8 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
+
+use super::host_mlp::{HostLayer, HostMlp, argmax_and_max_abs};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -158,22 +160,51 @@ impl QNetwork {
             [1, obs.len()],
         );
         let q = self.q_values(Tensor::from_data(data, &device)).into_data();
-        let q = q.as_slice::<f32>().expect("Q-values are f32");
-        let mut best = 0;
-        let mut max_abs = 0.0f64;
-        for (a, &v) in q.iter().enumerate() {
-            if v > q[best] {
-                best = a;
-            }
-            // `f64::max` ignores NaN, so NaN is propagated explicitly.
-            let v = f64::from(v).abs();
-            max_abs = if v.is_nan() { v } else { max_abs.max(v) };
-            if max_abs.is_nan() {
-                break;
-            }
-        }
-        (best, max_abs)
+        argmax_and_max_abs(q.as_slice::<f32>().expect("Q-values are f32"))
     }
+
+    /// The parameters as host `f32` vectors (burn's `[fan_in, fan_out]` weight layout).
+    pub fn to_host(&self) -> HostMlp {
+        HostMlp {
+            layers: self
+                .layers
+                .iter()
+                .map(|l| {
+                    let [fan_in, fan_out] = l.weight.val().dims();
+                    HostLayer {
+                        fan_in,
+                        fan_out,
+                        weight: host_vec(l.weight.val()),
+                        bias: match &l.bias {
+                            Some(b) => host_vec(b.val()),
+                            None => vec![0.0; fan_out],
+                        },
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// A network holding `host`'s parameters on `device` (an autodiff device makes it
+    /// trainable).
+    pub fn from_host(host: &HostMlp, device: &Device) -> Self {
+        Self {
+            layers: host.to_linears(device),
+        }
+    }
+
+    /// The dense layers, input to output (ReLU after every one but the last).
+    pub(super) fn layers(&self) -> &[Linear] {
+        &self.layers
+    }
+}
+
+/// A float tensor's values as a host vector (flattened, row-major).
+pub(super) fn host_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 values")
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 
 use std::time::Instant;
 
-use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Device;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -13,9 +12,11 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(not(test), allow(unused_imports))] // EnvError is used by the tests' environment.
 use super::super::envs::environment::{EnvError, Environment, Step};
 
+use super::adam::FusedAdam;
 use super::config::{ConfigError, DqnConfig};
 use super::exploration::EpsilonSchedule;
 use super::loss::{DqnLoss, LossInputs};
+use super::online::OnlineNetwork;
 use super::q_network::QNetwork;
 use super::replay::ReplayBuffer;
 
@@ -69,8 +70,8 @@ impl TrainingReport {
     }
 }
 
-/// A training report together with the trained online network (on the autodiff device; take a
-/// [`QNetwork::snapshot`] or pass it to [`greedy_rollout`] to act with it).
+/// A training report together with the trained online network (on the plain device: pass it
+/// to [`greedy_rollout`] or call [`QNetwork::greedy_action`] to act with it).
 #[derive(Debug)]
 pub struct TrainedAgent {
     /// What the run produced.
@@ -105,13 +106,14 @@ pub fn train(
 ///
 /// Loop per environment step: ε-greedy action from the online network, `env.step`, store the
 /// transition; once the replay holds `min_replay_size` transitions, every `train_every` env
-/// steps sample a uniform minibatch and take one Adam step; every `target_update_period`
-/// gradient steps copy θ into θ'. Runs until `train_episodes` episodes finished or
+/// steps sample a uniform minibatch and take one Adam step ([`FusedAdam`]); every
+/// `target_update_period` gradient steps copy θ into θ'. Runs until `train_episodes` episodes finished or
 /// `max_env_steps` env steps were taken, or ends early on a non-finite loss, a non-finite or
 /// diverged Q-value (checked on the action-selection forward pass), or the time limit.
 ///
-/// `device` is the compute device (e.g. `Device::flex()`); the online network is trained on
-/// `device.autodiff()`, everything else runs on `device.inner()`. Deterministic for a given
+/// `device` is the compute device (e.g. `Device::flex()`): the networks run on
+/// `device.inner()`, only the loss graph (from the online Q-values on) is recorded by autodiff
+/// ([`OnlineNetwork`]); acting and the Adam step run on a host copy of θ. Deterministic for a given
 /// `config.seed` (all randomness comes from ChaCha8 streams seeded by it), also when several
 /// runs execute concurrently.
 ///
@@ -131,7 +133,6 @@ pub fn train_agent(
     }
     let start = Instant::now();
     let plain = device.clone().inner();
-    let autodiff = device.clone().autodiff();
     let (obs_dim, num_actions) = (env.observation_dim(), env.num_actions());
 
     let mut init_rng = stream(config.seed, 0);
@@ -139,19 +140,19 @@ pub fn train_agent(
     let mut act_rng = stream(config.seed, 2);
     let mut replay_rng = stream(config.seed, 3);
 
-    let mut online = QNetwork::new(
+    // Host master copy of θ: acting and the Adam step run on it; `online` is its plain-device
+    // copy for the minibatch loss (see `online.rs`), rebuilt after every update.
+    let mut host = QNetwork::new(
         obs_dim,
         &config.hidden_sizes,
         num_actions,
         &mut init_rng,
-        &autodiff,
-    );
-    let mut target = online.snapshot();
-    // Plain-device copy of θ for acting, refreshed lazily after each gradient step.
-    let mut actor: Option<QNetwork> = Some(target.clone());
-    let mut optim = AdamConfig::new()
-        .with_epsilon(config.adam_epsilon as f32)
-        .init();
+        &plain,
+    )
+    .to_host();
+    let mut online = QNetwork::from_host(&host, &plain);
+    let mut target = online.clone();
+    let mut optim = FusedAdam::new(config.adam_epsilon as f32);
     let mut replay = ReplayBuffer::new(obs_dim, config.replay_capacity);
     let schedule = EpsilonSchedule {
         start: config.epsilon_start,
@@ -177,8 +178,7 @@ pub fn train_agent(
 
             let epsilon = schedule.value(env_steps);
             let chosen = EpsilonSchedule::select(epsilon, num_actions, &mut act_rng, || {
-                let net = actor.get_or_insert_with(|| online.snapshot());
-                let (action, max_abs_q) = net.greedy_action(&obs);
+                let (action, max_abs_q) = host.greedy_action(&obs);
                 if max_abs_q.is_nan() || max_abs_q.is_infinite() {
                     Err(TrainingOutcome::NonFinite { step: env_steps })
                 } else if max_abs_q > config.divergence_threshold {
@@ -212,8 +212,9 @@ pub fn train_agent(
             if replay.len() >= config.min_replay_size && env_steps % config.train_every == 0 {
                 let batch =
                     replay.sample(config.batch_size, config.discount, &mut replay_rng, &plain);
+                let theta = OnlineNetwork::new(&online);
                 let inputs = LossInputs {
-                    online: &online,
+                    online: &theta,
                     target: &target,
                     s_tm1: batch.s_tm1,
                     action: batch.action,
@@ -229,13 +230,14 @@ pub fn train_agent(
                     break 'episodes;
                 }
                 if mean_loss.is_tracked() {
-                    let grads = GradientsParams::from_grads(mean_loss.backward(), &online);
-                    online = optim.step(config.learning_rate, online, grads);
-                    actor = None;
+                    let grads = theta.backprop(&mean_loss.backward());
+                    drop(theta);
+                    optim.step(config.learning_rate as f32, &mut host, &grads);
+                    online = QNetwork::from_host(&host, &plain);
                 }
                 grad_steps += 1;
                 if grad_steps % config.target_update_period == 0 {
-                    target = online.snapshot();
+                    target = online.clone();
                 }
             }
 
@@ -307,7 +309,6 @@ mod tests {
     use super::super::loss::StandardDqnLoss;
     use super::*;
     use burn::tensor::Tensor;
-    use std::collections::HashMap;
 
     /// Deterministic 5-state chain: start in state 0; action 1 moves right, action 0 ends the
     /// episode with reward 0; reaching state 4 ends it with reward 1. Optimal: always 1 (return 1).
@@ -495,25 +496,21 @@ mod tests {
     /// A loss step moves θ but leaves θ' untouched, and the target's outputs carry no gradient.
     #[test]
     fn target_network_gets_no_gradient() {
-        let ad = Device::flex().autodiff();
         let plain = Device::flex();
         let mut rng = stream(0, 0);
-        let online = QNetwork::new(3, &[8], 2, &mut rng, &ad);
-        let target = online.snapshot();
-        let params = |net: &QNetwork| {
-            let mut map = HashMap::new();
-            let s = Tensor::<2>::from_data([[0.1f32, 0.2, 0.3], [1.0, -1.0, 0.5]], &plain);
-            map.insert("q", net.snapshot().q_values(s).into_data());
-            map
-        };
-        let before = params(&target);
+        let online = QNetwork::new(3, &[8], 2, &mut rng, &plain);
+        let target = online.clone();
+        let s = Tensor::<2>::from_data([[0.1f32, 0.2, 0.3], [1.0, -1.0, 0.5]], &plain);
+        let q = |net: &QNetwork| net.q_values(s.clone()).into_data();
+        let before = q(&target);
         let batch = {
             let mut rb = ReplayBuffer::new(3, 4);
             rb.push(&[0.1, 0.2, 0.3], 1, 1.0, false, &[1.0, -1.0, 0.5]);
             rb.sample(4, 0.99, &mut rng, &plain)
         };
+        let theta = OnlineNetwork::new(&online);
         let inputs = LossInputs {
-            online: &online,
+            online: &theta,
             target: &target,
             s_tm1: batch.s_tm1,
             action: batch.action,
@@ -524,13 +521,15 @@ mod tests {
         let target_q = target.q_values(inputs.s_t.clone());
         assert!(!target_q.is_autodiff() && !target_q.is_tracked());
         let loss = StandardDqnLoss.loss(&inputs).mean();
-        let mut grads = loss.backward();
-        let online_grads = GradientsParams::from_module(&mut grads, &online);
-        assert_eq!(online_grads.len(), 4, "weight and bias of both layers");
-        assert!(GradientsParams::from_module(&mut grads, &target).is_empty());
-        let mut optim = AdamConfig::new().init();
-        let updated = optim.step(1e-2, online.clone(), online_grads);
-        assert_ne!(params(&updated), params(&online));
-        assert_eq!(params(&target), before);
+        let grads = theta.backprop(&loss.backward());
+        assert!(
+            grads.iter().all(|(w, b)| w.is_some() && b.is_some()),
+            "weight and bias of both layers"
+        );
+        let mut host = online.to_host();
+        FusedAdam::new(1e-8).step(1e-2, &mut host, &grads);
+        let updated = QNetwork::from_host(&host, &plain);
+        assert_ne!(q(&updated), q(&online));
+        assert_eq!(q(&target), before);
     }
 }
