@@ -107,15 +107,16 @@ pub fn train(
 /// Loop per environment step: ε-greedy action from the online network, `env.step`, store the
 /// transition; once the replay holds `min_replay_size` transitions, every `train_every` env
 /// steps sample a uniform minibatch and take one Adam step ([`FusedAdam`]); every
-/// `target_update_period` gradient steps copy θ into θ'. Runs until `train_episodes` episodes finished or
-/// `max_env_steps` env steps were taken, or ends early on a non-finite loss, a non-finite or
-/// diverged Q-value (checked on the action-selection forward pass), or the time limit.
+/// `target_update_period` gradient steps copy θ into θ'. Runs until `train_episodes` episodes
+/// finished or `max_env_steps` env steps were taken, or ends early on a non-finite loss, a
+/// non-finite or diverged Q-value (checked on the action-selection forward pass), or the time
+/// limit.
 ///
 /// `device` is the compute device (e.g. `Device::flex()`): the networks run on
 /// `device.inner()`, only the loss graph (from the online Q-values on) is recorded by autodiff
-/// ([`OnlineNetwork`]); acting and the Adam step run on a host copy of θ. Deterministic for a given
-/// `config.seed` (all randomness comes from ChaCha8 streams seeded by it), also when several
-/// runs execute concurrently.
+/// ([`OnlineNetwork`]); acting and the Adam step run on a host copy of θ. Deterministic for a
+/// given `config.seed` (all randomness comes from ChaCha8 streams seeded by it), also when
+/// several runs execute concurrently.
 ///
 /// A loss that does not depend on the online network (no tracked graph) yields no update
 /// for that step; the step is still counted.
