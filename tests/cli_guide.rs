@@ -5,7 +5,11 @@ mod common;
 use common::*;
 
 fn guided_run(arch: &std::path::Path, budget: &str) -> String {
-    ok(&[
+    guided_run_with(arch, budget, &[])
+}
+
+fn guided_run_with(arch: &std::path::Path, budget: &str, extra: &[&str]) -> String {
+    let mut args = vec![
         "run",
         "--space",
         "symbolic_regression",
@@ -33,7 +37,9 @@ fn guided_run(arch: &std::path::Path, budget: &str) -> String {
         "--archive",
         arch.to_str().unwrap(),
         "--quiet",
-    ])
+    ];
+    args.extend_from_slice(extra);
+    ok(&args)
 }
 
 /// The fields of the guide's accounting that do not depend on timing.
@@ -128,4 +134,27 @@ fn unguided_campaigns_have_no_guide_section() {
         "--max-evaluations stops the run"
     );
     assert_eq!(doc["status"], "finished");
+}
+
+/// `--guide-accept-known-ties` lets known duplicates that tie their parent through (cache hits,
+/// no evaluation) instead of retrying them: more cache hits, fewer rejected children.
+#[test]
+fn accepting_known_ties_keeps_cache_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (strict, lenient) = (dir.path().join("strict"), dir.path().join("lenient"));
+    guided_run(&strict, "400");
+    guided_run_with(&lenient, "400", &["--guide-accept-known-ties"]);
+    let summary = |arch: &std::path::Path| {
+        let doc = inspect(arch, 1);
+        let s = &doc["stats"];
+        let hits = s["candidates"].as_u64().unwrap() - s["evaluations"].as_u64().unwrap();
+        (hits, doc["guide"]["children_rejected"].as_u64().unwrap())
+    };
+    let ((hits_strict, rejected_strict), (hits_lenient, rejected_lenient)) =
+        (summary(&strict), summary(&lenient));
+    assert!(
+        hits_lenient > hits_strict && rejected_lenient < rejected_strict,
+        "strict: {hits_strict} hits, {rejected_strict} rejected; \
+         lenient: {hits_lenient} hits, {rejected_lenient} rejected"
+    );
 }

@@ -83,6 +83,10 @@ pub struct AblateArgs {
     /// Guide: tie tolerance on fitness [default: 1e-9].
     #[arg(long)]
     pub guide_tie: Option<f64>,
+    /// Guide: accept a child that is a known duplicate tying its parent (it re-enters the
+    /// population at no evaluation cost, as under FEC) instead of retrying.
+    #[arg(long)]
+    pub guide_accept_known_ties: bool,
     /// Output directory (created).
     #[arg(long)]
     pub out: PathBuf,
@@ -186,6 +190,7 @@ pub fn ablate(a: AblateArgs) -> anyhow::Result<()> {
                 g.retrain_every = a.guide_retrain_every.unwrap_or(g.retrain_every).max(1);
                 g.train_steps = a.guide_steps.unwrap_or(g.train_steps);
                 g.tie_tolerance = a.guide_tie.unwrap_or(g.tie_tolerance).max(0.0);
+                g.accept_known_ties = a.guide_accept_known_ties;
             }
             let dir = a
                 .out

@@ -112,6 +112,10 @@ pub struct RunArgs {
     /// [default: 1e-9].
     #[arg(long)]
     pub guide_tie: Option<f64>,
+    /// Guide: accept a child that is a known duplicate tying its parent (it re-enters the
+    /// population at no evaluation cost, as under FEC) instead of retrying.
+    #[arg(long)]
+    pub guide_accept_known_ties: bool,
     /// Guide: add a global attention layer (GPS-style) to the discriminator.
     #[arg(long)]
     pub guide_attention: bool,
@@ -296,6 +300,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     g.train_steps = a.guide_steps.unwrap_or(g.train_steps);
     g.warmup = a.guide_warmup.unwrap_or(g.warmup);
     g.tie_tolerance = a.guide_tie.unwrap_or(g.tie_tolerance).max(0.0);
+    g.accept_known_ties = a.guide_accept_known_ties;
     g.network.attention = a.guide_attention;
     config.device = a.device.clone();
     if let Some(b) = &a.bootstrap {

@@ -413,6 +413,11 @@ impl Campaign {
         let rng = &mut self.rng;
         let parent_rank = label_rank(parent_fitness);
         let tie = config.guide.tie_tolerance;
+        let known_tie_score = if config.guide.accept_known_ties {
+            1.0
+        } else {
+            0.0
+        };
         let parent_z = guide.embed(parent_program);
         let start = (
             parent_program.clone(),
@@ -433,10 +438,11 @@ impl Campaign {
                 (child, kind, fp)
             },
             |c| match guide.known_fitness(&c.2) {
-                // A tie is not an improvement: only a known better child scores 1.
-                Some(f) => {
-                    Judgement::Known(label(label_rank(f), parent_rank, tie).map_or(0.0, f64::from))
-                }
+                // A tie is not an improvement: only a known better child scores 1, unless
+                // known ties are accepted (`accept_known_ties`).
+                Some(f) => Judgement::Known(
+                    label(label_rank(f), parent_rank, tie).map_or(known_tie_score, f64::from),
+                ),
                 None => {
                     let z = guide.embed(&c.0);
                     Judgement::Predicted(guide.probability(&z, &parent_z))

@@ -67,6 +67,10 @@ pub struct GuideConfig {
     /// Fitness differences at or below this are ties: skipped in training and counted as
     /// neither better nor worse (default 1e-9; raise it to the evaluation noise for RL).
     pub tie_tolerance: f64,
+    /// Accept a tried child whose function was already evaluated and ties its parent (within
+    /// `tie_tolerance`) instead of retrying, so it re-enters the population at no evaluation
+    /// cost as under plain FEC (default `false`: only a known *better* child is accepted).
+    pub accept_known_ties: bool,
     /// Replay buffer capacity in programs; the oldest entries are dropped (default 2048).
     pub buffer_capacity: usize,
     /// Network shape.
@@ -86,6 +90,7 @@ impl Default for GuideConfig {
             warmup: 64,
             retry_from: RetryFrom::Parent,
             tie_tolerance: 1e-9,
+            accept_known_ties: false,
             buffer_capacity: 2048,
             network: DiscriminatorConfig::default(),
         }
