@@ -68,38 +68,19 @@ impl QNetwork {
 
     /// The same network in f64 for the CPU interpreter (weights `[out × in]`, row-major).
     pub fn to_f64(&self) -> crate::program::qnetwork::QNetworkF64 {
-        let mut sizes = Vec::new();
+        let host = self.to_host();
+        let mut sizes = vec![host.layers[0].fan_in];
         let mut layers = Vec::new();
-        for l in &self.layers {
-            let [fan_in, fan_out] = l.weight.val().dims();
-            if sizes.is_empty() {
-                sizes.push(fan_in);
-            }
+        for l in &host.layers {
+            let (fan_in, fan_out) = (l.fan_in, l.fan_out);
             sizes.push(fan_out);
-            let w: Vec<f32> = l
-                .weight
-                .val()
-                .into_data()
-                .try_to_vec::<f32>()
-                .expect("f32 weights");
             let mut wt = vec![0.0; fan_in * fan_out];
             for i in 0..fan_in {
                 for o in 0..fan_out {
-                    wt[o * fan_in + i] = w[i * fan_out + o] as f64;
+                    wt[o * fan_in + i] = f64::from(l.weight[i * fan_out + o]);
                 }
             }
-            let b: Vec<f64> = match &l.bias {
-                Some(b) => b
-                    .val()
-                    .into_data()
-                    .try_to_vec::<f32>()
-                    .expect("f32 bias")
-                    .into_iter()
-                    .map(f64::from)
-                    .collect(),
-                None => vec![0.0; fan_out],
-            };
-            layers.push((wt, b));
+            layers.push((wt, l.bias.iter().map(|&b| f64::from(b)).collect()));
         }
         crate::program::qnetwork::QNetworkF64 { layers, sizes }
     }
