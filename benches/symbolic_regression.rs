@@ -6,8 +6,8 @@
 //! `fingerprint/10_nodes`: probe outputs (16 rows) + mantissa truncation + 128-bit hash.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gevo::domains::Evaluator;
 use gevo::domains::symbolic_regression::{Dataset, SymbolicRegressionEvaluator};
+use gevo::engine::Evaluator;
 use gevo::hashing::fingerprint_of_outputs;
 use gevo::program::Program;
 use gevo::space::SearchSpace;

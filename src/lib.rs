@@ -48,6 +48,7 @@ pub mod catalog;
 pub mod cli;
 pub mod datasets;
 pub mod domains;
+pub mod engine;
 pub mod evolution;
 pub mod export;
 pub mod guide;

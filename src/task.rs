@@ -1,8 +1,8 @@
 //! Task files (`tasks/*.toml`): which domain scores the candidates and how. Building the
 //! evaluator of a campaign from its self-contained [`TaskSpec`].
 
-use crate::domains::Evaluator;
 use crate::domains::symbolic_regression::{SymbolicRegressionEvaluator, SymbolicRegressionTask};
+use crate::engine::Evaluator;
 use crate::evolution::TaskSpec;
 use crate::space::SearchSpace;
 use anyhow::{Context, anyhow, bail};

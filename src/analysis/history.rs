@@ -1,7 +1,7 @@
 //! Progress curves of a campaign, rebuilt from its archived candidate records.
 
 use crate::archive::CandidateRecord;
-use crate::domains::Outcome;
+use crate::engine::Outcome;
 use serde::Serialize;
 
 /// The campaign after one insertion (records in insertion order).
@@ -81,7 +81,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::domains::Cost;
+    use crate::engine::Cost;
     use crate::hashing::Fingerprint;
 
     pub(crate) fn record(

@@ -30,7 +30,7 @@ pub fn hall_of_fame(records: &[CandidateRecord]) -> Vec<HallOfFameEntry> {
         let Some(f) = r.fitness.filter(|f| f.is_finite()) else {
             continue;
         };
-        if r.outcome != crate::domains::Outcome::Ok {
+        if r.outcome != crate::engine::Outcome::Ok {
             continue;
         }
         let better = match best.get(&r.size) {

@@ -1,6 +1,6 @@
 //! What the archive stores (postcard-encoded; programs are kept as JSON text inside).
 
-use crate::domains::{Cost, Outcome};
+use crate::engine::{Cost, Outcome};
 use crate::hashing::Fingerprint;
 use crate::hashing::fec::FecEntry;
 use crate::program::Program;

@@ -10,7 +10,7 @@
 //! - `campaign.json`: the campaign settings, for people.
 
 use super::records::{CampaignState, CandidateRecord};
-use crate::domains::Evaluation;
+use crate::engine::Evaluation;
 use crate::hashing::Fingerprint;
 use std::path::{Path, PathBuf};
 

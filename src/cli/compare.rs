@@ -2,7 +2,7 @@
 //! and test the paired difference.
 
 use crate::analysis::stats::paired_comparison;
-use crate::domains::{EvalContext, Evaluator};
+use crate::engine::{EvalContext, Evaluator};
 use crate::program::Program;
 use anyhow::{anyhow, bail};
 use clap::Args;

@@ -77,13 +77,13 @@ fn eval_generic(
     let a = &args.run;
     let ev = crate::task::build_evaluator(space, spec, &a.device)?;
     let pool = a.pool()?;
-    let evals: Vec<crate::domains::Evaluation> = pool.install(|| {
+    let evals: Vec<crate::engine::Evaluation> = pool.install(|| {
         (0..a.seeds)
             .into_par_iter()
             .map(|s| {
                 ev.evaluate(
                     &program,
-                    &crate::domains::EvalContext {
+                    &crate::engine::EvalContext {
                         seed: s,
                         ..Default::default()
                     },

@@ -102,7 +102,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             guide = archive.guide()?.map(|g| g.stats);
             let mut records = archive.records()?;
             records.retain(|r| {
-                r.fitness.is_some_and(f64::is_finite) && r.outcome == crate::domains::Outcome::Ok
+                r.fitness.is_some_and(f64::is_finite) && r.outcome == crate::engine::Outcome::Ok
             });
             records.sort_by(|x, y| {
                 y.fitness

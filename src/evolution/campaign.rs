@@ -18,7 +18,7 @@ use super::config::CampaignConfig;
 use super::population::{Member, Population};
 use crate::archive::store::PendingEvaluation;
 use crate::archive::{Archive, ArchiveError, CampaignState, CandidateRecord, LiveSummary, Stats};
-use crate::domains::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::guide::buffer::{label, rank as label_rank};
 use crate::guide::pam::Judgement;
 use crate::guide::{OnlineDiscriminator, guided_mutation};

@@ -8,7 +8,7 @@
 //! evaluations have been averaged). It is bounded (least recently used entries are evicted).
 
 use super::Fingerprint;
-use crate::domains::Outcome;
+use crate::engine::Outcome;
 use lru::LruCache;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

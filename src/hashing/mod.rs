@@ -12,9 +12,9 @@ pub use structural::structural_hash;
 mod equivalence_tests {
     //! Functional hashing catches rewritten-but-equal programs and keeps near misses apart.
     use super::*;
-    use crate::domains::Evaluator;
     use crate::domains::rl_loss::probe::LossProbe;
     use crate::domains::symbolic_regression::{Dataset, SymbolicRegressionEvaluator};
+    use crate::engine::Evaluator;
     use crate::program::Program;
     use crate::space::SearchSpace;
 

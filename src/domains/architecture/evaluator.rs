@@ -4,7 +4,7 @@
 use super::network::{CellNetwork, Plan};
 use super::task::ArchitectureTask;
 use crate::datasets::digits::{Digits, Minibatches, cross_entropy, loss_and_accuracy};
-use crate::domains::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::space::SearchSpace;
 use burn::module::Module;

@@ -13,7 +13,7 @@ pub mod task;
 pub use evaluator::ArchitectureEvaluator;
 pub use task::ArchitectureTask;
 
-use crate::domains::Evaluator;
+use crate::engine::Evaluator;
 use crate::evolution::TaskSpec;
 use crate::program::DType;
 use crate::space::SearchSpace;

@@ -8,7 +8,7 @@ use super::problems::{Objective, Quadratic, Rosenbrock, SoftmaxRegression};
 use super::task::{OptimizerTask, Problem};
 use super::update_rule::{OptimizerState, UpdateRule};
 use crate::datasets::digits::{self, Digits};
-use crate::domains::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::space::SearchSpace;
 use burn::tensor::Device;

@@ -26,7 +26,7 @@ pub use evaluator::{LoadedTask, OptimizerEvaluator};
 pub use task::{OptimizerTask, Problem};
 pub use update_rule::{OPTIMIZER_INPUTS, OptimizerState, UpdateRule};
 
-use crate::domains::Evaluator;
+use crate::engine::Evaluator;
 use crate::evolution::TaskSpec;
 use crate::space::SearchSpace;
 use anyhow::{anyhow, bail};

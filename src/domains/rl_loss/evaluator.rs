@@ -9,7 +9,7 @@ use super::dqn::{self, TrainingOutcome, TrainingReport};
 use super::envs::{Environment, RewardScale};
 use super::probe::LossProbe;
 use super::task::{RlLossTask, normalized_score};
-use crate::domains::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::space::SearchSpace;
 use burn::tensor::Device;

@@ -20,7 +20,7 @@ pub use burn_loss::ProgramLoss;
 pub use evaluator::RlLossEvaluator;
 pub use task::RlLossTask;
 
-use crate::domains::Evaluator;
+use crate::engine::Evaluator;
 use crate::evolution::TaskSpec;
 use crate::space::SearchSpace;
 use envs::{EnvError, Environment};

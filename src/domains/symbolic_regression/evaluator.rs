@@ -1,7 +1,7 @@
 //! Scoring expressions on a dataset.
 
 use super::Dataset;
-use crate::domains::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::program::interpreter::Interpreter;
 use crate::program::ops::KernelContext;

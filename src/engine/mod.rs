@@ -1,0 +1,9 @@
+//! The engine's contract with the domains: what an evaluator takes ([`EvalContext`]), what it
+//! returns ([`Evaluation`], [`Outcome`], [`Cost`]) and the [`Evaluator`] trait itself. The
+//! engine (evolution, hashing, archive) depends on this module and never on a domain.
+
+mod evaluation;
+mod evaluator;
+
+pub use evaluation::{Cost, Evaluation, Outcome};
+pub use evaluator::{EvalContext, Evaluator};
