@@ -49,6 +49,7 @@ pub mod cli;
 pub mod datasets;
 pub mod domains;
 pub mod engine;
+pub mod envs;
 pub mod evolution;
 pub mod export;
 pub mod guide;

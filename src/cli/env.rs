@@ -1,8 +1,8 @@
 //! `gevo env`: list environments, replay actions from an exact state, roll out a trained agent.
 
 use crate::domains::rl_loss::dqn::{DqnConfig, greedy_rollout, train_agent};
-use crate::domains::rl_loss::envs::check_action;
 use crate::domains::rl_loss::{ProgramLoss, environment_ids, make_env};
+use crate::envs::check_action;
 use crate::program::Program;
 use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};

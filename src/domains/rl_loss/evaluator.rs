@@ -6,10 +6,10 @@
 
 use super::burn_loss::ProgramLoss;
 use super::dqn::{self, TrainingOutcome, TrainingReport};
-use super::envs::{Environment, RewardScale};
 use super::probe::LossProbe;
 use super::task::{RlLossTask, normalized_score};
 use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::envs::{Environment, RewardScale};
 use crate::program::Program;
 use crate::space::SearchSpace;
 use burn::tensor::Device;

@@ -1,7 +1,6 @@
 //! RL-loss domain: evolving value-based RL losses (Co-Reyes et al., ICLR 2021).
 //!
-//! - [`envs`]: Gymnasium's classic control (CartPole-v1, Acrobot-v1, MountainCar-v0),
-//! - [`minigrid`]: MiniGrid gridworlds with the fully observable encoding,
+//! - the environments it trains on live in [`crate::envs`],
 //! - [`probe`]: the functional hash's fixed transitions,
 //! - [`dqn`]: the DQN inner loop with a pluggable loss,
 //! - [`burn_loss`]: loss programs as burn computations,
@@ -10,9 +9,7 @@
 pub mod burn_loss;
 pub mod device;
 pub mod dqn;
-pub mod envs;
 pub mod evaluator;
-pub mod minigrid;
 pub mod probe;
 pub mod task;
 
@@ -20,10 +17,14 @@ pub use burn_loss::ProgramLoss;
 pub use evaluator::RlLossEvaluator;
 pub use task::RlLossTask;
 
+/// The environments, at their former path under the RL-loss domain.
+pub use crate::envs;
+pub use crate::envs::default_max_steps;
+
 use crate::engine::Evaluator;
+use crate::envs::{EnvError, Environment};
 use crate::evolution::TaskSpec;
 use crate::space::SearchSpace;
-use envs::{EnvError, Environment};
 use std::sync::Arc;
 
 /// The inputs of a loss program, in the paper's order: Q-network θ, a_t, s_t, target network θ',
@@ -38,24 +39,9 @@ pub const LOSS_INPUTS: [&str; 7] = [
     "discount",
 ];
 
-/// Every environment id gevo can train on.
+/// Every environment id gevo can train on ([`crate::envs::list`]).
 pub fn environment_ids() -> Vec<&'static str> {
-    envs::list()
-        .iter()
-        .chain(minigrid::list())
-        .copied()
-        .collect()
-}
-
-/// The registry's episode time limit of `id` (Gymnasium's for classic control, MiniGrid's
-/// `max_steps` for gridworlds).
-///
-/// # Errors
-/// [`EnvError::UnknownId`] listing the known ids.
-pub fn default_max_steps(id: &str) -> Result<usize, EnvError> {
-    envs::default_max_episode_steps(id)
-        .or_else(|_| minigrid::default_max_steps(id))
-        .map_err(|_| unknown(id))
+    envs::list().to_vec()
 }
 
 /// Builds environment `id` with a time limit (`None`: the registry's).
@@ -63,21 +49,10 @@ pub fn default_max_steps(id: &str) -> Result<usize, EnvError> {
 /// # Errors
 /// [`EnvError::UnknownId`] listing the known ids.
 pub fn make_env(id: &str, max_steps: Option<usize>) -> Result<Box<dyn Environment>, EnvError> {
-    let limit = match max_steps {
-        Some(n) => n,
-        None => default_max_steps(id)?,
-    };
-    if envs::list().contains(&id) {
-        envs::make_with_max_episode_steps(id, Some(limit))
-    } else if minigrid::list().contains(&id) {
-        minigrid::make_with_max_steps(id, limit)
-    } else {
-        Err(unknown(id))
+    match max_steps {
+        Some(n) => envs::make_with_max_steps(id, n),
+        None => envs::make(id),
     }
-}
-
-fn unknown(id: &str) -> EnvError {
-    EnvError::UnknownId(id.to_string(), environment_ids().join(", "))
 }
 
 /// Parses the task files of a spec (each must be an `rl_loss` task).

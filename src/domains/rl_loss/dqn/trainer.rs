@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 #[cfg_attr(not(test), allow(unused_imports))] // EnvError is used by the tests' environment.
-use super::super::envs::environment::{EnvError, Environment, Step};
+use crate::envs::{EnvError, Environment, Step};
 
 use super::adam::FusedAdam;
 use super::config::{ConfigError, DqnConfig};

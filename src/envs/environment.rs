@@ -1,5 +1,6 @@
-//! The environment interface shared by the RL-loss domain (envs and the DQN inner loop).
-//! Gymnasium semantics: `reset` starts an episode, `step` applies one discrete action.
+//! The environment interface: Gymnasium semantics, `reset` starts an episode, `step` applies
+//! one discrete action. Implemented by every environment of this module and by user-defined
+//! ones; the DQN inner loop trains on any implementation.
 
 use rand_chacha::ChaCha8Rng;
 
@@ -84,8 +85,9 @@ pub fn check_action<E: Environment + ?Sized>(env: &E, action: usize) -> Result<(
     }
 }
 
-/// Check that `state` has length `expected` for `set_state` of environment `env`.
-pub(crate) fn check_state_len(env: &str, state: &[f64], expected: usize) -> Result<(), EnvError> {
+/// Check that `state` has length `expected` for `set_state` of environment `env` (its id);
+/// otherwise [`EnvError::StateLength`].
+pub fn check_state_len(env: &str, state: &[f64], expected: usize) -> Result<(), EnvError> {
     if state.len() == expected {
         Ok(())
     } else {

@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn over_concrete_env() {
-        let mut env = RewardScale::new(super::super::mountain_car::MountainCar::new(), 10.0);
+        let mut env = RewardScale::new(super::super::MountainCar::new(), 10.0);
         env.reset(&mut ChaCha8Rng::seed_from_u64(1));
         assert_eq!(env.step(1).reward, -10.0);
         assert_eq!(env.inner().elapsed_steps(), 1);

@@ -1,6 +1,6 @@
 //! Rust ports of four MiniGrid environments (`MiniGrid-Empty-5x5-v0`, `MiniGrid-LavaGapS5-v0`,
 //! `MiniGrid-DoorKey-5x5-v0`, `MiniGrid-Dynamic-Obstacles-5x5-v0`) with the fully observable
-//! encoding, behind the [`Environment`] trait, plus a registry ([`make`], [`list`]).
+//! encoding, behind the [`Environment`] trait, registered in [`super::make`].
 //!
 //! Source: the `minigrid` package 3.2.0 (Chevalier-Boisvert et al., "Minigrid & Miniworld:
 //! Modular & Customizable Reinforcement Learning Environments for Goal-Oriented Tasks", NeurIPS
@@ -45,52 +45,11 @@ pub mod empty;
 pub mod grid;
 pub mod lava_gap;
 
-pub use super::envs::environment::{EnvError, Environment, Step, check_action};
-
-/// Ids accepted by [`make`], in a fixed order.
-const IDS: &[&str] = &[empty::ID, lava_gap::ID, door_key::ID, dynamic_obstacles::ID];
-
-/// The registered environment ids: `MiniGrid-Empty-5x5-v0`, `MiniGrid-LavaGapS5-v0`,
-/// `MiniGrid-DoorKey-5x5-v0`, `MiniGrid-Dynamic-Obstacles-5x5-v0`.
-pub fn list() -> &'static [&'static str] {
-    IDS
-}
-
-/// MiniGrid's default `max_steps` for `id` (100, 100, 250, 100).
-pub fn default_max_steps(id: &str) -> Result<usize, EnvError> {
-    match id {
-        empty::ID => Ok(empty::MAX_STEPS),
-        lava_gap::ID => Ok(lava_gap::MAX_STEPS),
-        door_key::ID => Ok(door_key::MAX_STEPS),
-        dynamic_obstacles::ID => Ok(dynamic_obstacles::MAX_STEPS),
-        _ => Err(unknown(id)),
-    }
-}
-
-/// Build the environment registered as `id` with MiniGrid's default `max_steps`, like
-/// `gymnasium.make(id)` followed by `FullyObsWrapper`. Unknown ids give
-/// [`EnvError::UnknownId`]. Call `reset` before stepping (a new environment holds the layout
-/// `reset` draws from `ChaCha8Rng::seed_from_u64(0)`).
-pub fn make(id: &str) -> Result<Box<dyn Environment>, EnvError> {
-    make_with_max_steps(id, default_max_steps(id)?)
-}
-
-/// Build the environment registered as `id` with a custom time limit (MiniGrid's `max_steps`
-/// argument, which also scales the success reward).
-///
-/// # Panics
-/// If `max_steps == 0`.
-pub fn make_with_max_steps(id: &str, max_steps: usize) -> Result<Box<dyn Environment>, EnvError> {
-    Ok(match id {
-        empty::ID => Box::new(empty::Empty::with_max_steps(max_steps)),
-        lava_gap::ID => Box::new(lava_gap::LavaGap::with_max_steps(max_steps)),
-        door_key::ID => Box::new(door_key::DoorKey::with_max_steps(max_steps)),
-        dynamic_obstacles::ID => Box::new(dynamic_obstacles::DynamicObstacles::with_max_steps(
-            max_steps,
-        )),
-        _ => return Err(unknown(id)),
-    })
-}
+pub use super::environment::{EnvError, Environment, Step, check_action};
+pub use door_key::DoorKey;
+pub use dynamic_obstacles::DynamicObstacles;
+pub use empty::Empty;
+pub use lava_gap::LavaGap;
 
 /// One step of an environment with MiniGrid's full 7-action space: `MiniGridEnv.step` on
 /// `world`, returning the `FullyObsWrapper` observation. An out-of-range action (a caller bug)
@@ -117,10 +76,6 @@ fn set_world_state(world: &mut grid::GridWorld, id: &str, state: &[f64]) {
     if let Err(e) = world.set_state(state) {
         panic!("{id}: invalid state: {e}");
     }
-}
-
-fn unknown(id: &str) -> EnvError {
-    EnvError::UnknownId(id.to_string(), IDS.join(", "))
 }
 
 /// Test helpers: loading the MiniGrid reference fixtures, replaying them, and a BFS solver.
@@ -331,22 +286,25 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{default_max_steps, make, make_with_max_steps};
     use super::*;
     use rand::SeedableRng;
+
+    const IDS: [&str; 4] = [empty::ID, lava_gap::ID, door_key::ID, dynamic_obstacles::ID];
     use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn registry() {
         assert_eq!(
-            list(),
-            &[
+            IDS,
+            [
                 "MiniGrid-Empty-5x5-v0",
                 "MiniGrid-LavaGapS5-v0",
                 "MiniGrid-DoorKey-5x5-v0",
                 "MiniGrid-Dynamic-Obstacles-5x5-v0"
             ]
         );
-        let dims: Vec<_> = list()
+        let dims: Vec<_> = IDS
             .iter()
             .map(|id| {
                 let mut e = make(id).unwrap();
@@ -360,7 +318,7 @@ mod tests {
             dims,
             vec![(75, 7, 81), (75, 7, 81), (75, 7, 81), (75, 3, 85)]
         );
-        let limits: Vec<_> = list()
+        let limits: Vec<_> = IDS
             .iter()
             .map(|id| default_max_steps(id).unwrap())
             .collect();
@@ -368,18 +326,8 @@ mod tests {
     }
 
     #[test]
-    fn unknown_id() {
-        let err = make("MiniGrid-Empty-8x8-v0").err().unwrap();
-        assert!(matches!(&err, EnvError::UnknownId(id, _) if id == "MiniGrid-Empty-8x8-v0"));
-        let msg = err.to_string();
-        assert!(msg.contains("MiniGrid-DoorKey-5x5-v0"), "{msg}");
-        assert!(make_with_max_steps("CartPole-v1", 10).is_err());
-        assert!(default_max_steps("").is_err());
-    }
-
-    #[test]
     fn custom_max_steps_truncates() {
-        for &id in list() {
+        for id in IDS {
             let mut env = make_with_max_steps(id, 7).unwrap();
             env.reset(&mut ChaCha8Rng::seed_from_u64(5));
             for t in 1..=7 {

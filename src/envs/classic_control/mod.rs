@@ -1,6 +1,5 @@
 //! Exact Rust ports of Gymnasium's classic-control environments (`CartPole-v1`,
-//! `Acrobot-v1`, `MountainCar-v0`) behind the [`Environment`] trait, plus a
-//! [`RewardScale`] wrapper and a registry ([`make`], [`list`]).
+//! `Acrobot-v1`, `MountainCar-v0`), registered in [`super::make`].
 //!
 //! Fidelity: dynamics use the same float64 operations in the same order as Gymnasium's Python
 //! source and the same libm `sin`/`cos`/`pow` (Python's `x**2` on a float64 is libm `pow`, not
@@ -13,77 +12,42 @@
 
 pub mod acrobot;
 pub mod cartpole;
-pub mod environment;
 pub mod mountain_car;
-pub mod reward_scale;
-pub mod time_limit;
 
 #[cfg(test)]
 mod test_support;
 
-pub use environment::{EnvError, Environment, Step, check_action};
-pub use reward_scale::RewardScale;
-
-/// Ids accepted by [`make`], in a fixed order.
-const IDS: &[&str] = &[cartpole::ID, acrobot::ID, mountain_car::ID];
-
-/// The registered environment ids: `CartPole-v1`, `Acrobot-v1`, `MountainCar-v0`.
-pub fn list() -> &'static [&'static str] {
-    IDS
-}
-
-/// Gymnasium's registry `max_episode_steps` for `id` (500, 500, 200).
-pub fn default_max_episode_steps(id: &str) -> Result<usize, EnvError> {
-    match id {
-        cartpole::ID => Ok(cartpole::MAX_EPISODE_STEPS),
-        acrobot::ID => Ok(acrobot::MAX_EPISODE_STEPS),
-        mountain_car::ID => Ok(mountain_car::MAX_EPISODE_STEPS),
-        _ => Err(unknown(id)),
-    }
-}
-
-/// Build the environment registered as `id` with Gymnasium's time limit, like
-/// `gymnasium.make(id)`. Unknown ids give [`EnvError::UnknownId`].
-pub fn make(id: &str) -> Result<Box<dyn Environment>, EnvError> {
-    make_with_max_episode_steps(id, Some(default_max_episode_steps(id)?))
-}
-
-/// Build the environment registered as `id` with a custom time limit, like
-/// `gymnasium.make(id, max_episode_steps=n)`; `None` disables truncation.
-pub fn make_with_max_episode_steps(
-    id: &str,
-    max_episode_steps: Option<usize>,
-) -> Result<Box<dyn Environment>, EnvError> {
-    Ok(match id {
-        cartpole::ID => Box::new(cartpole::CartPole::with_max_episode_steps(
-            max_episode_steps,
-        )),
-        acrobot::ID => Box::new(acrobot::Acrobot::with_max_episode_steps(max_episode_steps)),
-        mountain_car::ID => Box::new(mountain_car::MountainCar::with_max_episode_steps(
-            max_episode_steps,
-        )),
-        _ => return Err(unknown(id)),
-    })
-}
-
-fn unknown(id: &str) -> EnvError {
-    EnvError::UnknownId(id.to_string(), IDS.join(", "))
-}
+pub use acrobot::Acrobot;
+pub use cartpole::CartPole;
+pub use mountain_car::MountainCar;
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Environment, default_max_steps, make, make_with_max_steps};
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
+    const IDS: [&str; 3] = [cartpole::ID, acrobot::ID, mountain_car::ID];
+
+    /// `id` without a time limit (Gymnasium's `max_episode_steps=None`).
+    fn unlimited(id: &str) -> Box<dyn Environment> {
+        match id {
+            cartpole::ID => Box::new(CartPole::with_max_episode_steps(None)),
+            acrobot::ID => Box::new(Acrobot::with_max_episode_steps(None)),
+            mountain_car::ID => Box::new(MountainCar::with_max_episode_steps(None)),
+            _ => unreachable!("{id}"),
+        }
+    }
+
     #[test]
     fn registry() {
-        assert_eq!(list(), &["CartPole-v1", "Acrobot-v1", "MountainCar-v0"]);
-        for &id in list() {
+        assert_eq!(IDS, ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"]);
+        for id in IDS {
             let env = make(id).unwrap();
             assert_eq!(env.id(), id);
         }
-        let dims: Vec<_> = list()
+        let dims: Vec<_> = IDS
             .iter()
             .map(|id| {
                 let e = make(id).unwrap();
@@ -94,30 +58,17 @@ mod tests {
     }
 
     #[test]
-    fn unknown_id() {
-        let err = make("Pendulum-v1").err().unwrap();
-        assert!(matches!(&err, EnvError::UnknownId(id, _) if id == "Pendulum-v1"));
-        let msg = err.to_string();
-        assert!(
-            msg.contains("Pendulum-v1") && msg.contains("CartPole-v1"),
-            "{msg}"
-        );
-        assert!(make_with_max_episode_steps("cartpole-v1", Some(10)).is_err());
-        assert!(default_max_episode_steps("").is_err());
-    }
-
-    #[test]
     fn time_limits() {
         for (id, limit) in [
             ("CartPole-v1", 500),
             ("Acrobot-v1", 500),
             ("MountainCar-v0", 200),
         ] {
-            assert_eq!(default_max_episode_steps(id).unwrap(), limit);
+            assert_eq!(default_max_steps(id).unwrap(), limit);
             for (mut env, expect) in [
                 (make(id).unwrap(), Some(limit)),
-                (make_with_max_episode_steps(id, Some(7)).unwrap(), Some(7)),
-                (make_with_max_episode_steps(id, None).unwrap(), None),
+                (make_with_max_steps(id, 7).unwrap(), Some(7)),
+                (unlimited(id), None),
             ] {
                 let mut rng = ChaCha8Rng::seed_from_u64(0);
                 // Step with a policy that never terminates (balance / do nothing) from a
@@ -148,7 +99,7 @@ mod tests {
         ] {
             let fx = test_support::load_fixture(file);
             assert_eq!(fx.env_id, id);
-            assert_eq!(fx.max_episode_steps, default_max_episode_steps(id).unwrap());
+            assert_eq!(fx.max_episode_steps, default_max_steps(id).unwrap());
             let report = test_support::replay(&fx, &mut make(id).unwrap());
             report.assert_within_tolerance();
         }

@@ -8,8 +8,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::environment::{EnvError, Environment, Step, check_state_len};
-use super::time_limit::TimeLimit;
+use super::super::environment::{EnvError, Environment, Step, check_state_len};
+use super::super::time_limit::TimeLimit;
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "CartPole-v1";
@@ -49,7 +49,7 @@ pub const RESET_BOUND: f64 = 0.05;
 ///   returns `np.array(self.state, dtype=np.float32)`); values are exact `f32`s widened to
 ///   `f64`. The internal state keeps full `f64` precision, as in Gymnasium.
 /// * Actions (2): `0` pushes the cart left, `1` pushes it right, with `FORCE_MAG` newtons.
-///   An out-of-range action is a caller bug (see [`super::environment::check_action`]): debug
+///   An out-of-range action is a caller bug (see [`check_action`](super::super::check_action)): debug
 ///   builds panic; release builds push left like Gymnasium's
 ///   `force_mag if action == 1 else -force_mag`.
 /// * Reward: `+1` every step including the terminating one; `0` for steps taken after a
@@ -179,7 +179,7 @@ impl Environment for CartPole {
 
 #[cfg(test)]
 mod tests {
-    use super::super::environment::check_action;
+    use super::super::super::check_action;
     use super::super::test_support::{assert_reset_within, cartpole_balance, replay_fixture};
     use super::*;
     use rand::SeedableRng;

@@ -7,7 +7,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::envs::environment::{EnvError, Environment, Step, check_state_len};
+use super::super::environment::{EnvError, Environment, Step, check_state_len};
 
 use super::grid::{Grid, GridWorld, WorldObj};
 

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
-use super::environment::{Environment, check_action};
+use super::super::environment::{Environment, check_action};
 
 /// Fixture directory, relative to `CARGO_MANIFEST_DIR`. The only place to change when the
 /// fixtures move.

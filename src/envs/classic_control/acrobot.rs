@@ -11,8 +11,8 @@ use std::f64::consts::PI;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::environment::{EnvError, Environment, Step, check_state_len};
-use super::time_limit::TimeLimit;
+use super::super::environment::{EnvError, Environment, Step, check_state_len};
+use super::super::time_limit::TimeLimit;
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "Acrobot-v1";
@@ -58,7 +58,7 @@ pub const RESET_BOUND: f64 = 0.1;
 ///   dtheta2]`, each rounded to `f32` as Gymnasium's `dtype=np.float32` (exact f32 values
 ///   widened to `f64`).
 /// * Actions (3): torque `-1`, `0`, `+1` N m on the elbow joint (no torque noise). An
-///   out-of-range action is a caller bug (see [`super::environment::check_action`]): debug
+///   out-of-range action is a caller bug (see [`check_action`](super::super::check_action)): debug
 ///   builds panic; release builds apply `+1` (the last action).
 /// * Dynamics: one RK4 step of length 0.2 s on the "book" equations, then angle wrapping
 ///   and velocity clipping exactly as Gymnasium's `step`.
@@ -252,7 +252,7 @@ impl Environment for Acrobot {
 
 #[cfg(test)]
 mod tests {
-    use super::super::environment::check_action;
+    use super::super::super::check_action;
     use super::super::test_support::{assert_reset_within, replay_fixture};
     use super::*;
 

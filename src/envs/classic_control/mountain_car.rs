@@ -8,8 +8,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::environment::{EnvError, Environment, Step, check_state_len};
-use super::time_limit::TimeLimit;
+use super::super::environment::{EnvError, Environment, Step, check_state_len};
+use super::super::time_limit::TimeLimit;
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "MountainCar-v0";
@@ -42,7 +42,7 @@ pub const RESET_HIGH: f64 = -0.4;
 /// * Observation (length 2): the state rounded to `f32` as Gymnasium's `dtype=np.float32`
 ///   (exact f32 values widened to `f64`).
 /// * Actions (3): `0` accelerate left, `1` no acceleration, `2` accelerate right. An
-///   out-of-range action is a caller bug (see [`super::environment::check_action`]): debug
+///   out-of-range action is a caller bug (see [`check_action`](super::super::check_action)): debug
 ///   builds panic; release builds accelerate right (the last action).
 /// * Dynamics: `velocity += (action - 1) * 0.001 - 0.0025 cos(3 position)`, clipped to
 ///   `±0.07`; `position += velocity`, clipped to `[-1.2, 0.6]`; hitting the left wall with
@@ -152,7 +152,7 @@ impl Environment for MountainCar {
 
 #[cfg(test)]
 mod tests {
-    use super::super::environment::check_action;
+    use super::super::super::check_action;
     use super::super::test_support::{assert_reset_within, replay_fixture};
     use super::*;
     use rand::SeedableRng;

@@ -8,7 +8,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::envs::environment::{EnvError, Environment, Step, check_state_len};
+use super::super::environment::{EnvError, Environment, Step, check_state_len};
 
 use super::grid::{Action, Color, Grid, GridWorld, ObjectType, WorldObj};
 
