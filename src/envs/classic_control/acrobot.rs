@@ -8,11 +8,9 @@
 
 use std::f64::consts::PI;
 
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::environment::{EnvError, Environment, Step, check_state_len};
-use super::super::time_limit::TimeLimit;
+use super::{ClassicControl, Physics, uniform};
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "Acrobot-v1";
@@ -66,17 +64,11 @@ pub const RESET_BOUND: f64 = 0.1;
 ///   above the bar, `-cos(theta1) - cos(theta2 + theta1) > 1`. Truncation: after
 ///   `max_episode_steps` steps (default 500).
 /// * Reset: each component uniform in `[-0.1, 0.1)`, rounded to `f32`.
-#[derive(Debug, Clone)]
-pub struct Acrobot {
-    state: [f64; 4],
-    time_limit: TimeLimit,
-}
+pub type Acrobot = ClassicControl<AcrobotPhysics>;
 
-impl Default for Acrobot {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The physics of [`Acrobot`] (`AcrobotEnv`).
+#[derive(Debug, Clone, Default)]
+pub struct AcrobotPhysics;
 
 /// Python's `x**2` on a float64 scalar: numpy/CPython call libm `pow(x, 2.0)`, which
 /// (glibc: < 1 ULP, not correctly rounded) differs from `x * x` in the last bit for ~0.1% of
@@ -137,71 +129,28 @@ fn bound(x: f64, m: f64, big_m: f64) -> f64 {
     if big_m < y { big_m } else { y }
 }
 
-impl Acrobot {
-    /// An acrobot at the zero state with Gymnasium's time limit (500 steps); call `reset`.
-    pub fn new() -> Self {
-        Self::with_max_episode_steps(Some(MAX_EPISODE_STEPS))
-    }
-
-    /// An acrobot with a custom time limit (`None`: never truncates).
-    pub fn with_max_episode_steps(max_episode_steps: Option<usize>) -> Self {
-        Self {
-            state: [0.0; 4],
-            time_limit: TimeLimit::new(max_episode_steps),
-        }
-    }
-
-    /// The time limit in steps (`None`: unlimited).
-    pub fn max_episode_steps(&self) -> Option<usize> {
-        self.time_limit.max_episode_steps()
-    }
-
-    /// Steps taken since the last `reset`/`set_state`.
-    pub fn elapsed_steps(&self) -> usize {
-        self.time_limit.elapsed_steps()
-    }
-
-    fn obs(&self) -> Vec<f64> {
-        let [t1, t2, dt1, dt2] = self.state;
-        [t1.cos(), t1.sin(), t2.cos(), t2.sin(), dt1, dt2]
-            .iter()
-            .map(|&v| v as f32 as f64)
-            .collect()
-    }
-
-    fn is_terminal(&self) -> bool {
-        let s = &self.state;
-        -s[0].cos() - (s[1] + s[0]).cos() > 1.0
-    }
+/// Termination: the free end is above the bar, `-cos(theta1) - cos(theta2 + theta1) > 1`.
+fn is_terminal(s: &[f64; 4]) -> bool {
+    -s[0].cos() - (s[1] + s[0]).cos() > 1.0
 }
 
-impl Environment for Acrobot {
-    fn id(&self) -> &str {
-        ID
+impl Physics for AcrobotPhysics {
+    const ID: &'static str = ID;
+    const MAX_EPISODE_STEPS: usize = MAX_EPISODE_STEPS;
+    const OBSERVATION_DIM: usize = 6;
+    const NUM_ACTIONS: usize = 3;
+    type State = [f64; 4];
+
+    /// Uniform in `[-0.1, 0.1)`, stored as float32 like Gymnasium's reset state.
+    fn initial_state(rng: &mut ChaCha8Rng) -> [f64; 4] {
+        uniform(rng, -RESET_BOUND, RESET_BOUND).map(|v: f64| v as f32 as f64)
     }
 
-    fn observation_dim(&self) -> usize {
-        6
-    }
-
-    fn num_actions(&self) -> usize {
-        3
-    }
-
-    fn reset(&mut self, rng: &mut ChaCha8Rng) -> Vec<f64> {
-        for v in &mut self.state {
-            *v = rng.random_range(-RESET_BOUND..RESET_BOUND) as f32 as f64;
-        }
-        self.time_limit.reset();
-        self.obs()
-    }
-
-    fn step(&mut self, action: usize) -> Step {
-        debug_assert!(action < 3, "{ID}: action {action} out of range");
+    fn step(&mut self, state: &mut [f64; 4], action: usize) -> (f64, bool) {
         let torque = AVAIL_TORQUE[action.min(2)];
         // Gymnasium's `rk4(self._dsdt, s_augmented, [0, self.dt])`: one classical RK4 step.
         // The augmented torque component has zero derivative, so it stays `torque` exactly.
-        let y0 = self.state;
+        let y0 = *state;
         let dt = DT;
         let dt2 = dt / 2.0;
         let add = |k: &[f64; 4], h: f64| -> [f64; 4] {
@@ -225,35 +174,24 @@ impl Environment for Acrobot {
         ns[1] = wrap(ns[1], -PI, PI);
         ns[2] = bound(ns[2], -MAX_VEL_1, MAX_VEL_1);
         ns[3] = bound(ns[3], -MAX_VEL_2, MAX_VEL_2);
-        self.state = ns;
+        *state = ns;
 
-        let terminated = self.is_terminal();
+        let terminated = is_terminal(state);
         let reward = if terminated { 0.0 } else { -1.0 };
-        let truncated = self.time_limit.tick();
-        Step {
-            obs: self.obs(),
-            reward,
-            terminated,
-            truncated,
-        }
+        (reward, terminated)
     }
 
-    fn state(&self) -> Vec<f64> {
-        self.state.to_vec()
-    }
-
-    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
-        check_state_len(ID, state, 4)?;
-        self.state.copy_from_slice(state);
-        self.time_limit.reset();
-        Ok(())
+    /// `[cos theta1, sin theta1, cos theta2, sin theta2, dtheta1, dtheta2]`.
+    fn observation(state: &[f64; 4]) -> impl Iterator<Item = f64> {
+        let [t1, t2, dt1, dt2] = *state;
+        [t1.cos(), t1.sin(), t2.cos(), t2.sin(), dt1, dt2].into_iter()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::check_action;
     use super::super::test_support::{assert_reset_within, replay_fixture};
+    use super::super::{EnvError, Environment, check_action};
     use super::*;
 
     #[test]

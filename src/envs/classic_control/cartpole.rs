@@ -5,11 +5,9 @@
 //! Barto, Sutton & Anderson, "Neuronlike adaptive elements that can solve difficult learning
 //! control problems", IEEE Trans. SMC 13(5), 1983. Time limit as in Gymnasium's registry: 500.
 
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::environment::{EnvError, Environment, Step, check_state_len};
-use super::super::time_limit::TimeLimit;
+use super::{ClassicControl, Physics, uniform};
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "CartPole-v1";
@@ -57,75 +55,32 @@ pub const RESET_BOUND: f64 = 0.05;
 /// * Termination: `|x| > 2.4` or `|theta| > 12°`. Truncation: after `max_episode_steps`
 ///   steps (default 500).
 /// * Reset: each component uniform in `[-0.05, 0.05)`.
-#[derive(Debug, Clone)]
-pub struct CartPole {
-    state: [f64; 4],
+pub type CartPole = ClassicControl<CartPolePhysics>;
+
+/// The physics of [`CartPole`] (`CartPoleEnv`); remembers whether the episode has already
+/// terminated (Gymnasium's `steps_beyond_terminated`), for the reward.
+#[derive(Debug, Clone, Default)]
+pub struct CartPolePhysics {
     terminated_before: bool,
-    time_limit: TimeLimit,
 }
 
-impl Default for CartPole {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+impl Physics for CartPolePhysics {
+    const ID: &'static str = ID;
+    const MAX_EPISODE_STEPS: usize = MAX_EPISODE_STEPS;
+    const OBSERVATION_DIM: usize = 4;
+    const NUM_ACTIONS: usize = 2;
+    type State = [f64; 4];
 
-impl CartPole {
-    /// A cart-pole at the zero state with Gymnasium's time limit (500 steps); call `reset`.
-    pub fn new() -> Self {
-        Self::with_max_episode_steps(Some(MAX_EPISODE_STEPS))
-    }
-
-    /// A cart-pole with a custom time limit (`None`: never truncates), e.g. `Some(200)` for the
-    /// `CartPole-v0` horizon.
-    pub fn with_max_episode_steps(max_episode_steps: Option<usize>) -> Self {
-        Self {
-            state: [0.0; 4],
-            terminated_before: false,
-            time_limit: TimeLimit::new(max_episode_steps),
-        }
+    fn initial_state(rng: &mut ChaCha8Rng) -> [f64; 4] {
+        uniform(rng, -RESET_BOUND, RESET_BOUND)
     }
 
-    /// The time limit in steps (`None`: unlimited).
-    pub fn max_episode_steps(&self) -> Option<usize> {
-        self.time_limit.max_episode_steps()
-    }
-
-    /// Steps taken since the last `reset`/`set_state`.
-    pub fn elapsed_steps(&self) -> usize {
-        self.time_limit.elapsed_steps()
-    }
-
-    fn obs(&self) -> Vec<f64> {
-        self.state.iter().map(|&v| v as f32 as f64).collect()
-    }
-}
-
-impl Environment for CartPole {
-    fn id(&self) -> &str {
-        ID
-    }
-
-    fn observation_dim(&self) -> usize {
-        4
-    }
-
-    fn num_actions(&self) -> usize {
-        2
-    }
-
-    fn reset(&mut self, rng: &mut ChaCha8Rng) -> Vec<f64> {
-        for v in &mut self.state {
-            *v = rng.random_range(-RESET_BOUND..RESET_BOUND);
-        }
+    fn begin_episode(&mut self) {
         self.terminated_before = false;
-        self.time_limit.reset();
-        self.obs()
     }
 
-    fn step(&mut self, action: usize) -> Step {
-        debug_assert!(action < 2, "{ID}: action {action} out of range");
-        let [mut x, mut x_dot, mut theta, mut theta_dot] = self.state;
+    fn step(&mut self, state: &mut [f64; 4], action: usize) -> (f64, bool) {
+        let [mut x, mut x_dot, mut theta, mut theta_dot] = *state;
         let force = if action == 1 { FORCE_MAG } else { -FORCE_MAG };
         let costheta = theta.cos();
         let sintheta = theta.sin();
@@ -139,7 +94,7 @@ impl Environment for CartPole {
         x_dot += TAU * xacc;
         theta += TAU * theta_dot;
         theta_dot += TAU * thetaacc;
-        self.state = [x, x_dot, theta, theta_dot];
+        *state = [x, x_dot, theta, theta_dot];
 
         // Gymnasium's exact comparisons (a NaN state does not terminate, as in Python).
         #[allow(clippy::manual_range_contains)]
@@ -155,32 +110,14 @@ impl Environment for CartPole {
         } else {
             0.0
         };
-        let truncated = self.time_limit.tick();
-        Step {
-            obs: self.obs(),
-            reward,
-            terminated,
-            truncated,
-        }
-    }
-
-    fn state(&self) -> Vec<f64> {
-        self.state.to_vec()
-    }
-
-    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
-        check_state_len(ID, state, 4)?;
-        self.state.copy_from_slice(state);
-        self.terminated_before = false;
-        self.time_limit.reset();
-        Ok(())
+        (reward, terminated)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::check_action;
     use super::super::test_support::{assert_reset_within, cartpole_balance, replay_fixture};
+    use super::super::{EnvError, Environment, check_action};
     use super::*;
     use rand::SeedableRng;
 

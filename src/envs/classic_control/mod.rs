@@ -9,6 +9,11 @@
 //! `f32` exactly as Gymnasium's `dtype=np.float32` observations (then widened to `f64`).
 //! Initial states follow Gymnasium's distributions but are drawn from our `ChaCha8Rng`, not
 //! numpy's stream. Time limits (truncation) are those of Gymnasium's registry, overridable.
+//!
+//! Structure: one environment, [`ClassicControl`], holds the state vector and the
+//! [`TimeLimit`] and implements [`Environment`] over a [`Physics`] that states only the
+//! initial-state distribution, one transition and the observation; [`CartPole`], [`Acrobot`]
+//! and [`MountainCar`] are `ClassicControl` over their physics.
 
 pub mod acrobot;
 pub mod cartpole;
@@ -17,9 +22,151 @@ pub mod mountain_car;
 #[cfg(test)]
 mod test_support;
 
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::environment::check_state_len;
+pub use super::environment::{EnvError, Environment, Step, check_action};
+use super::time_limit::TimeLimit;
 pub use acrobot::Acrobot;
 pub use cartpole::CartPole;
 pub use mountain_car::MountainCar;
+
+/// What one classic-control environment adds to [`ClassicControl`]: the physics of a
+/// Gymnasium `*Env` class. The value holds per-episode bookkeeping beyond the state vector
+/// (CartPole's "already terminated" flag); most physics have none.
+pub trait Physics: Default + Clone + std::fmt::Debug + Send {
+    /// Gymnasium id, e.g. `CartPole-v1`.
+    const ID: &'static str;
+    /// Gymnasium's registry `max_episode_steps`.
+    const MAX_EPISODE_STEPS: usize;
+    /// Length of an observation.
+    const OBSERVATION_DIM: usize;
+    /// Number of discrete actions.
+    const NUM_ACTIONS: usize;
+    /// The internal state (Gymnasium's `env.unwrapped.state`), a fixed-size `f64` array.
+    type State: Copy + Default + std::fmt::Debug + Send + AsRef<[f64]> + AsMut<[f64]>;
+
+    /// The initial state of an episode, drawn from `rng` (Gymnasium's `reset` distribution).
+    fn initial_state(rng: &mut ChaCha8Rng) -> Self::State;
+
+    /// Clear the per-episode bookkeeping (at `reset` and `set_state`). Default: nothing.
+    fn begin_episode(&mut self) {}
+
+    /// One transition under `action < NUM_ACTIONS` (the caller has debug-asserted the range):
+    /// updates `state` and returns `(reward, terminated)`.
+    fn step(&mut self, state: &mut Self::State, action: usize) -> (f64, bool);
+
+    /// The observation of `state` in float64, before the `f32` rounding that
+    /// [`ClassicControl`] applies. Default: the state itself.
+    fn observation(state: &Self::State) -> impl Iterator<Item = f64> {
+        state.as_ref().iter().copied()
+    }
+}
+
+/// A classic-control environment: physics `P`, its state vector and Gymnasium's `TimeLimit`.
+/// Observations are rounded to `f32` (then widened) like Gymnasium's `dtype=np.float32`.
+#[derive(Debug, Clone)]
+pub struct ClassicControl<P: Physics> {
+    state: P::State,
+    physics: P,
+    time_limit: TimeLimit,
+}
+
+impl<P: Physics> Default for ClassicControl<P> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<P: Physics> ClassicControl<P> {
+    /// The environment at the zero state with Gymnasium's time limit
+    /// ([`Physics::MAX_EPISODE_STEPS`]); call `reset`.
+    pub fn new() -> Self {
+        Self::with_max_episode_steps(Some(P::MAX_EPISODE_STEPS))
+    }
+
+    /// The environment with a custom time limit (`None`: never truncates), like
+    /// `gymnasium.make(id, max_episode_steps=n)`.
+    pub fn with_max_episode_steps(max_episode_steps: Option<usize>) -> Self {
+        Self {
+            state: P::State::default(),
+            physics: P::default(),
+            time_limit: TimeLimit::new(max_episode_steps),
+        }
+    }
+
+    /// The time limit in steps (`None`: unlimited).
+    pub fn max_episode_steps(&self) -> Option<usize> {
+        self.time_limit.max_episode_steps()
+    }
+
+    /// Steps taken since the last `reset`/`set_state`.
+    pub fn elapsed_steps(&self) -> usize {
+        self.time_limit.elapsed_steps()
+    }
+
+    fn obs(&self) -> Vec<f64> {
+        P::observation(&self.state)
+            .map(|v| v as f32 as f64)
+            .collect()
+    }
+}
+
+impl<P: Physics> Environment for ClassicControl<P> {
+    fn id(&self) -> &str {
+        P::ID
+    }
+
+    fn observation_dim(&self) -> usize {
+        P::OBSERVATION_DIM
+    }
+
+    fn num_actions(&self) -> usize {
+        P::NUM_ACTIONS
+    }
+
+    fn reset(&mut self, rng: &mut ChaCha8Rng) -> Vec<f64> {
+        self.state = P::initial_state(rng);
+        self.physics.begin_episode();
+        self.time_limit.reset();
+        self.obs()
+    }
+
+    fn step(&mut self, action: usize) -> Step {
+        debug_assert!(
+            action < P::NUM_ACTIONS,
+            "{}: action {action} out of range",
+            P::ID
+        );
+        let (reward, terminated) = self.physics.step(&mut self.state, action);
+        let truncated = self.time_limit.tick();
+        Step {
+            obs: self.obs(),
+            reward,
+            terminated,
+            truncated,
+        }
+    }
+
+    fn state(&self) -> Vec<f64> {
+        self.state.as_ref().to_vec()
+    }
+
+    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
+        check_state_len(P::ID, state, self.state.as_ref().len())?;
+        self.state.as_mut().copy_from_slice(state);
+        self.physics.begin_episode();
+        self.time_limit.reset();
+        Ok(())
+    }
+}
+
+/// `N` components each uniform in `[low, high)`, drawn in order (Gymnasium's
+/// `np_random.uniform(low, high, size=(N,))`, with our generator).
+fn uniform<const N: usize>(rng: &mut ChaCha8Rng, low: f64, high: f64) -> [f64; N] {
+    std::array::from_fn(|_| rng.random_range(low..high))
+}
 
 #[cfg(test)]
 mod tests {

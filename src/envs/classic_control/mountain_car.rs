@@ -8,8 +8,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::environment::{EnvError, Environment, Step, check_state_len};
-use super::super::time_limit::TimeLimit;
+use super::{ClassicControl, Physics};
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "MountainCar-v0";
@@ -50,46 +49,11 @@ pub const RESET_HIGH: f64 = -0.4;
 /// * Reward: `-1` every step. Termination: `position >= 0.5` and `velocity >= 0`.
 ///   Truncation: after `max_episode_steps` steps (default 200).
 /// * Reset: position uniform in `[-0.6, -0.4)`, velocity 0.
-#[derive(Debug, Clone)]
-pub struct MountainCar {
-    state: [f64; 2],
-    time_limit: TimeLimit,
-}
+pub type MountainCar = ClassicControl<MountainCarPhysics>;
 
-impl Default for MountainCar {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl MountainCar {
-    /// A car at position 0 with Gymnasium's time limit (200 steps); call `reset`.
-    pub fn new() -> Self {
-        Self::with_max_episode_steps(Some(MAX_EPISODE_STEPS))
-    }
-
-    /// A car with a custom time limit (`None`: never truncates).
-    pub fn with_max_episode_steps(max_episode_steps: Option<usize>) -> Self {
-        Self {
-            state: [0.0; 2],
-            time_limit: TimeLimit::new(max_episode_steps),
-        }
-    }
-
-    /// The time limit in steps (`None`: unlimited).
-    pub fn max_episode_steps(&self) -> Option<usize> {
-        self.time_limit.max_episode_steps()
-    }
-
-    /// Steps taken since the last `reset`/`set_state`.
-    pub fn elapsed_steps(&self) -> usize {
-        self.time_limit.elapsed_steps()
-    }
-
-    fn obs(&self) -> Vec<f64> {
-        self.state.iter().map(|&v| v as f32 as f64).collect()
-    }
-}
+/// The physics of [`MountainCar`] (`MountainCarEnv`).
+#[derive(Debug, Clone, Default)]
+pub struct MountainCarPhysics;
 
 /// `np.clip(x, lo, hi)` for non-NaN scalars: `minimum(maximum(x, lo), hi)`.
 #[inline]
@@ -97,28 +61,19 @@ fn clip(x: f64, lo: f64, hi: f64) -> f64 {
     x.max(lo).min(hi)
 }
 
-impl Environment for MountainCar {
-    fn id(&self) -> &str {
-        ID
+impl Physics for MountainCarPhysics {
+    const ID: &'static str = ID;
+    const MAX_EPISODE_STEPS: usize = MAX_EPISODE_STEPS;
+    const OBSERVATION_DIM: usize = 2;
+    const NUM_ACTIONS: usize = 3;
+    type State = [f64; 2];
+
+    fn initial_state(rng: &mut ChaCha8Rng) -> [f64; 2] {
+        [rng.random_range(RESET_LOW..RESET_HIGH), 0.0]
     }
 
-    fn observation_dim(&self) -> usize {
-        2
-    }
-
-    fn num_actions(&self) -> usize {
-        3
-    }
-
-    fn reset(&mut self, rng: &mut ChaCha8Rng) -> Vec<f64> {
-        self.state = [rng.random_range(RESET_LOW..RESET_HIGH), 0.0];
-        self.time_limit.reset();
-        self.obs()
-    }
-
-    fn step(&mut self, action: usize) -> Step {
-        debug_assert!(action < 3, "{ID}: action {action} out of range");
-        let [mut position, mut velocity] = self.state;
+    fn step(&mut self, state: &mut [f64; 2], action: usize) -> (f64, bool) {
+        let [mut position, mut velocity] = *state;
         let push = action.min(2) as f64 - 1.0;
         velocity += push * FORCE + (3.0 * position).cos() * (-GRAVITY);
         velocity = clip(velocity, -MAX_SPEED, MAX_SPEED);
@@ -128,32 +83,15 @@ impl Environment for MountainCar {
             velocity = 0.0;
         }
         let terminated = position >= GOAL_POSITION && velocity >= GOAL_VELOCITY;
-        self.state = [position, velocity];
-        let truncated = self.time_limit.tick();
-        Step {
-            obs: self.obs(),
-            reward: -1.0,
-            terminated,
-            truncated,
-        }
-    }
-
-    fn state(&self) -> Vec<f64> {
-        self.state.to_vec()
-    }
-
-    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
-        check_state_len(ID, state, 2)?;
-        self.state.copy_from_slice(state);
-        self.time_limit.reset();
-        Ok(())
+        *state = [position, velocity];
+        (-1.0, terminated)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::check_action;
     use super::super::test_support::{assert_reset_within, replay_fixture};
+    use super::super::{EnvError, Environment, check_action};
     use super::*;
     use rand::SeedableRng;
 

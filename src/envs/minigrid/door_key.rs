@@ -7,9 +7,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::environment::{EnvError, Environment, Step, check_state_len};
-
 use super::grid::{Color, DoorState, Grid, GridWorld, WorldObj};
+use super::{MiniGrid, Task};
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "MiniGrid-DoorKey-5x5-v0";
@@ -34,101 +33,44 @@ pub const NUM_ACTIONS: usize = 7;
 ///   no-op that still counts a step) where MiniGrid raises `ValueError`.
 /// * Observation, state, rewards and truncation (250 steps): see the [module-level
 ///   doc](super). The carried key is in the state, not in the observation.
-#[derive(Debug, Clone)]
-pub struct DoorKey {
-    world: GridWorld,
-}
+pub type DoorKey = MiniGrid<DoorKeyTask>;
 
-impl Default for DoorKey {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The layout of [`DoorKey`] (`DoorKeyEnv`).
+#[derive(Debug, Clone, Default)]
+pub struct DoorKeyTask;
 
-impl DoorKey {
-    /// The environment with MiniGrid's `max_steps` (250), in the layout `reset` draws from
-    /// `ChaCha8Rng::seed_from_u64(0)`.
-    pub fn new() -> Self {
-        Self::with_max_steps(MAX_STEPS)
-    }
+impl Task for DoorKeyTask {
+    const ID: &'static str = ID;
+    const MAX_STEPS: usize = MAX_STEPS;
+    const NUM_ACTIONS: usize = NUM_ACTIONS;
 
-    /// The environment with a custom `max_steps` (time limit and reward scale).
-    ///
-    /// # Panics
-    /// If `max_steps == 0`.
-    pub fn with_max_steps(max_steps: usize) -> Self {
-        assert!(max_steps > 0, "{ID}: max_steps must be positive");
-        use rand::SeedableRng;
-        Self {
-            world: generate(max_steps, &mut ChaCha8Rng::seed_from_u64(0)),
-        }
-    }
-
-    /// The current world (grid, agent, carried object, step count).
-    pub fn world(&self) -> &GridWorld {
-        &self.world
-    }
-}
-
-/// `DoorKeyEnv._gen_grid(5, 5)`.
-fn generate(max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld {
-    let (w, h) = (SIZE, SIZE);
-    let mut grid = Grid::new(w, h);
-    grid.wall_rect(0, 0, w, h);
-    grid.set(w - 2, h - 2, Some(WorldObj::goal()));
-    let split = rng.random_range(2..w - 2);
-    grid.vert_wall(split, 0, h, WorldObj::wall());
-    // `place_agent(size=(split, height))`: the agent is placed while `agent_pos = (-1, -1)`.
-    let mut world = GridWorld::new(grid, (usize::MAX, usize::MAX), 0, max_steps);
-    world.agent_pos = world
-        .find_empty_pos(rng, (0, 0), (split, h), None)
-        .expect("unbounded search");
-    world.agent_dir = rng.random_range(0..4);
-    let door_y = rng.random_range(1..h - 2);
-    world.grid.set(
-        split,
-        door_y,
-        Some(WorldObj::door(Color::Yellow, DoorState::Locked)),
-    );
-    let key = world
-        .find_empty_pos(rng, (0, 0), (split, h), None)
-        .expect("unbounded search");
-    world
-        .grid
-        .set(key.0, key.1, Some(WorldObj::key(Color::Yellow)));
-    world
-}
-
-impl Environment for DoorKey {
-    fn id(&self) -> &str {
-        ID
-    }
-
-    fn observation_dim(&self) -> usize {
-        SIZE * SIZE * 3
-    }
-
-    fn num_actions(&self) -> usize {
-        NUM_ACTIONS
-    }
-
-    fn reset(&mut self, rng: &mut ChaCha8Rng) -> Vec<f64> {
-        self.world = generate(self.world.max_steps, rng);
-        self.world.full_obs()
-    }
-
-    fn step(&mut self, action: usize) -> Step {
-        super::step_full_action_space(&mut self.world, ID, action)
-    }
-
-    fn state(&self) -> Vec<f64> {
-        self.world.state()
-    }
-
-    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
-        check_state_len(ID, state, self.world.state_len())?;
-        super::set_world_state(&mut self.world, ID, state);
-        Ok(())
+    /// `DoorKeyEnv._gen_grid(5, 5)`.
+    fn generate(&mut self, max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld {
+        let (w, h) = (SIZE, SIZE);
+        let mut grid = Grid::new(w, h);
+        grid.wall_rect(0, 0, w, h);
+        grid.set(w - 2, h - 2, Some(WorldObj::goal()));
+        let split = rng.random_range(2..w - 2);
+        grid.vert_wall(split, 0, h, WorldObj::wall());
+        // `place_agent(size=(split, height))`: the agent is placed while `agent_pos = (-1, -1)`.
+        let mut world = GridWorld::new(grid, (usize::MAX, usize::MAX), 0, max_steps);
+        world.agent_pos = world
+            .find_empty_pos(rng, (0, 0), (split, h), None)
+            .expect("unbounded search");
+        world.agent_dir = rng.random_range(0..4);
+        let door_y = rng.random_range(1..h - 2);
+        world.grid.set(
+            split,
+            door_y,
+            Some(WorldObj::door(Color::Yellow, DoorState::Locked)),
+        );
+        let key = world
+            .find_empty_pos(rng, (0, 0), (split, h), None)
+            .expect("unbounded search");
+        world
+            .grid
+            .set(key.0, key.1, Some(WorldObj::key(Color::Yellow)));
+        world
     }
 }
 
@@ -136,9 +78,9 @@ impl Environment for DoorKey {
 mod tests {
     use std::collections::HashMap;
 
-    use super::super::check_action;
     use super::super::grid::{Action, ObjectType};
     use super::super::test_support::{ALL_ACTIONS, replay_plain, shortest_solution};
+    use super::super::{Environment, check_action};
     use super::*;
     use rand::SeedableRng;
 

@@ -8,9 +8,8 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::environment::{EnvError, Environment, Step, check_state_len};
-
 use super::grid::{Action, Color, Grid, GridWorld, ObjectType, WorldObj};
+use super::{MiniGrid, Step, Task};
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "MiniGrid-Dynamic-Obstacles-5x5-v0";
@@ -42,54 +41,137 @@ pub const MOVE_MAX_TRIES: usize = 100;
 ///   agent advanced).
 /// * Obstacle moves are drawn from a generator owned by the environment, re-seeded from the
 ///   `reset` generator (`ChaCha8Rng::from_rng`) at each `reset`; it is not part of the state.
-///   [`step_with_obstacle_moves`](Self::step_with_obstacle_moves) applies given moves
+///   [`step_with_obstacle_moves`](DynamicObstacles::step_with_obstacle_moves) applies given moves
 ///   instead (used to replay MiniGrid trajectories, whose numpy draws we cannot reproduce).
 /// * State: the common layout (see the [module-level doc](super)) followed by `x, y` of each
 ///   obstacle in movement order (length 85); `set_state` panics if those cells do not hold
 ///   balls or coincide.
+pub type DynamicObstacles = MiniGrid<DynamicObstaclesTask>;
+
+/// The layout and dynamics of [`DynamicObstacles`] (`DynamicObstaclesEnv`): the obstacles'
+/// positions in movement order and the generator of their moves.
 #[derive(Debug, Clone)]
-pub struct DynamicObstacles {
-    world: GridWorld,
+pub struct DynamicObstaclesTask {
     obstacles: Vec<(usize, usize)>,
     rng: ChaCha8Rng,
 }
 
-impl Default for DynamicObstacles {
+impl Default for DynamicObstaclesTask {
     fn default() -> Self {
-        Self::new()
+        Self {
+            obstacles: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(0),
+        }
     }
 }
 
+impl Task for DynamicObstaclesTask {
+    const ID: &'static str = ID;
+    const MAX_STEPS: usize = MAX_STEPS;
+    const NUM_ACTIONS: usize = NUM_ACTIONS;
+
+    /// `DynamicObstaclesEnv._gen_grid(5, 5)`, then the obstacle-move generator re-seeded from
+    /// `rng`.
+    fn generate(&mut self, max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld {
+        let mut grid = Grid::new(SIZE, SIZE);
+        grid.wall_rect(0, 0, SIZE, SIZE);
+        grid.set(SIZE - 2, SIZE - 2, Some(WorldObj::goal()));
+        let mut world = GridWorld::new(grid, (1, 1), 0, max_steps);
+        self.obstacles.clear();
+        for _ in 0..N_OBSTACLES {
+            // MiniGrid uses max_tries=100 here and raises on failure; with 7 free cells for 2
+            // balls that has probability < 1e-14, so we search without bound instead.
+            let pos = world
+                .find_empty_pos(rng, (0, 0), (SIZE, SIZE), None)
+                .expect("unbounded search");
+            world
+                .grid
+                .set(pos.0, pos.1, Some(WorldObj::ball(Color::Blue)));
+            self.obstacles.push(pos);
+        }
+        self.rng = ChaCha8Rng::from_rng(rng);
+        world
+    }
+
+    fn step(&mut self, world: &mut GridWorld, action: usize) -> (f64, bool, bool) {
+        let not_clear = not_clear(world);
+        for i in 0..self.obstacles.len() {
+            let old = self.obstacles[i];
+            let top = (old.0.saturating_sub(1), old.1.saturating_sub(1));
+            if let Some(new) =
+                world.find_empty_pos(&mut self.rng, top, (3, 3), Some(MOVE_MAX_TRIES))
+            {
+                self.move_obstacle(world, i, new);
+            }
+        }
+        finish_step(world, action, not_clear)
+    }
+
+    fn extra_state(&self) -> Vec<f64> {
+        self.obstacles
+            .iter()
+            .flat_map(|&(x, y)| [x as f64, y as f64])
+            .collect()
+    }
+
+    /// Errors if an obstacle position is not a distinct cell holding a ball.
+    fn set_extra_state(&mut self, world: &GridWorld, extra: &[f64]) -> Result<(), String> {
+        let mut obstacles = Vec::with_capacity(N_OBSTACLES);
+        for (i, p) in extra.chunks(2).enumerate() {
+            let pos = (p[0] as usize, p[1] as usize);
+            let valid = p
+                .iter()
+                .all(|v| v.fract() == 0.0 && (0.0..SIZE as f64).contains(v))
+                && world
+                    .grid
+                    .get(pos.0, pos.1)
+                    .is_some_and(|c| c.kind == ObjectType::Ball)
+                && !obstacles.contains(&pos);
+            if !valid {
+                return Err(format!("obstacle {i} at {p:?} is not a distinct ball cell"));
+            }
+            obstacles.push(pos);
+        }
+        self.obstacles = obstacles;
+        Ok(())
+    }
+}
+
+impl DynamicObstaclesTask {
+    /// Move obstacle `i` to `new` (`place_obj` then clearing the old cell).
+    fn move_obstacle(&mut self, world: &mut GridWorld, i: usize, new: (usize, usize)) {
+        let old = self.obstacles[i];
+        let ball = world.grid.get(old.0, old.1);
+        world.grid.set(new.0, new.1, ball);
+        world.grid.set(old.0, old.1, None);
+        self.obstacles[i] = new;
+    }
+}
+
+/// Step (1): is there an object other than the goal in front of the agent?
+fn not_clear(world: &GridWorld) -> bool {
+    world
+        .front_cell()
+        .is_some_and(|c| c.kind != ObjectType::Goal)
+}
+
+/// Steps (3) and (4); an out-of-range action (release builds) is `left`, as in MiniGrid.
+fn finish_step(world: &mut GridWorld, action: usize, not_clear: bool) -> (f64, bool, bool) {
+    let a = Action::from_index(action)
+        .filter(|_| action < NUM_ACTIONS)
+        .unwrap_or(Action::Left);
+    let (mut reward, mut terminated, truncated) = world.step(a);
+    if a == Action::Forward && not_clear {
+        reward = -1.0;
+        terminated = true;
+    }
+    (reward, terminated, truncated)
+}
+
 impl DynamicObstacles {
-    /// The environment with MiniGrid's `max_steps` (100), in the layout (and obstacle-move
-    /// generator) `reset` draws from `ChaCha8Rng::seed_from_u64(0)`.
-    pub fn new() -> Self {
-        Self::with_max_steps(MAX_STEPS)
-    }
-
-    /// The environment with a custom `max_steps` (time limit and reward scale).
-    ///
-    /// # Panics
-    /// If `max_steps == 0`.
-    pub fn with_max_steps(max_steps: usize) -> Self {
-        assert!(max_steps > 0, "{ID}: max_steps must be positive");
-        let mut env = Self {
-            world: GridWorld::new(Grid::new(SIZE, SIZE), (1, 1), 0, max_steps),
-            obstacles: Vec::new(),
-            rng: ChaCha8Rng::seed_from_u64(0),
-        };
-        env.reset(&mut ChaCha8Rng::seed_from_u64(0));
-        env
-    }
-
-    /// The current world (grid with the balls, agent, step count).
-    pub fn world(&self) -> &GridWorld {
-        &self.world
-    }
-
     /// Obstacle positions in movement order.
     pub fn obstacles(&self) -> &[(usize, usize)] {
-        &self.obstacles
+        &self.task.obstacles
     }
 
     /// `step` with the obstacle moves given instead of drawn: `new_positions[i]` is where
@@ -102,17 +184,18 @@ impl DynamicObstacles {
         action: usize,
         new_positions: &[(usize, usize)],
     ) -> Result<Step, String> {
-        if new_positions.len() != self.obstacles.len() {
+        if new_positions.len() != self.task.obstacles.len() {
             return Err(format!(
                 "{} obstacle positions given, the environment has {}",
                 new_positions.len(),
-                self.obstacles.len()
+                self.task.obstacles.len()
             ));
         }
-        let mut moved = self.clone();
-        let not_clear = moved.not_clear();
+        let mut world = self.world.clone();
+        let mut task = self.task.clone();
+        let not_clear = not_clear(&world);
         for (i, &new) in new_positions.iter().enumerate() {
-            let old = moved.obstacles[i];
+            let old = task.obstacles[i];
             if new == old {
                 continue;
             }
@@ -121,145 +204,23 @@ impl DynamicObstacles {
                 || !in_square(new.1, old.1)
                 || new.0 >= SIZE
                 || new.1 >= SIZE
-                || moved.world.grid.get(new.0, new.1).is_some()
-                || new == moved.world.agent_pos
+                || world.grid.get(new.0, new.1).is_some()
+                || new == world.agent_pos
             {
                 return Err(format!("obstacle {i}: illegal move {old:?} -> {new:?}"));
             }
-            moved.move_obstacle(i, new);
+            task.move_obstacle(&mut world, i, new);
         }
-        let step = moved.finish_step(action, not_clear);
-        *self = moved;
-        Ok(step)
-    }
-
-    /// Step (1): is there an object other than the goal in front of the agent?
-    fn not_clear(&self) -> bool {
-        self.world
-            .front_cell()
-            .is_some_and(|c| c.kind != ObjectType::Goal)
-    }
-
-    /// Move obstacle `i` to `new` (`place_obj` then clearing the old cell).
-    fn move_obstacle(&mut self, i: usize, new: (usize, usize)) {
-        let old = self.obstacles[i];
-        let ball = self.world.grid.get(old.0, old.1);
-        self.world.grid.set(new.0, new.1, ball);
-        self.world.grid.set(old.0, old.1, None);
-        self.obstacles[i] = new;
-    }
-
-    /// Steps (3) and (4).
-    fn finish_step(&mut self, action: usize, not_clear: bool) -> Step {
         debug_assert!(action < NUM_ACTIONS, "{ID}: action {action} out of range");
-        let action = if action >= NUM_ACTIONS { 0 } else { action };
-        let a = Action::from_index(action).unwrap_or(Action::Left);
-        let (mut reward, mut terminated, truncated) = self.world.step(a);
-        if a == Action::Forward && not_clear {
-            reward = -1.0;
-            terminated = true;
-        }
-        Step {
+        let (reward, terminated, truncated) = finish_step(&mut world, action, not_clear);
+        self.world = world;
+        self.task = task;
+        Ok(Step {
             obs: self.world.full_obs(),
             reward,
             terminated,
             truncated,
-        }
-    }
-}
-
-/// `DynamicObstaclesEnv._gen_grid(5, 5)`: returns the world and the obstacle positions.
-fn generate(max_steps: usize, rng: &mut ChaCha8Rng) -> (GridWorld, Vec<(usize, usize)>) {
-    let mut grid = Grid::new(SIZE, SIZE);
-    grid.wall_rect(0, 0, SIZE, SIZE);
-    grid.set(SIZE - 2, SIZE - 2, Some(WorldObj::goal()));
-    let mut world = GridWorld::new(grid, (1, 1), 0, max_steps);
-    let mut obstacles = Vec::with_capacity(N_OBSTACLES);
-    for _ in 0..N_OBSTACLES {
-        // MiniGrid uses max_tries=100 here and raises on failure; with 7 free cells for 2
-        // balls that has probability < 1e-14, so we search without bound instead.
-        let pos = world
-            .find_empty_pos(rng, (0, 0), (SIZE, SIZE), None)
-            .expect("unbounded search");
-        world
-            .grid
-            .set(pos.0, pos.1, Some(WorldObj::ball(Color::Blue)));
-        obstacles.push(pos);
-    }
-    (world, obstacles)
-}
-
-impl Environment for DynamicObstacles {
-    fn id(&self) -> &str {
-        ID
-    }
-
-    fn observation_dim(&self) -> usize {
-        SIZE * SIZE * 3
-    }
-
-    fn num_actions(&self) -> usize {
-        NUM_ACTIONS
-    }
-
-    fn reset(&mut self, rng: &mut ChaCha8Rng) -> Vec<f64> {
-        let (world, obstacles) = generate(self.world.max_steps, rng);
-        self.world = world;
-        self.obstacles = obstacles;
-        self.rng = ChaCha8Rng::from_rng(rng);
-        self.world.full_obs()
-    }
-
-    fn step(&mut self, action: usize) -> Step {
-        let not_clear = self.not_clear();
-        for i in 0..self.obstacles.len() {
-            let old = self.obstacles[i];
-            let top = (old.0.saturating_sub(1), old.1.saturating_sub(1));
-            if let Some(new) =
-                self.world
-                    .find_empty_pos(&mut self.rng, top, (3, 3), Some(MOVE_MAX_TRIES))
-            {
-                self.move_obstacle(i, new);
-            }
-        }
-        self.finish_step(action, not_clear)
-    }
-
-    fn state(&self) -> Vec<f64> {
-        let mut s = self.world.state();
-        for &(x, y) in &self.obstacles {
-            s.extend([x as f64, y as f64]);
-        }
-        s
-    }
-
-    /// # Panics
-    /// If the content is not a valid state (see [`GridWorld::set_state`]) or an obstacle
-    /// position is not a distinct cell holding a ball.
-    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
-        let n = self.world.state_len();
-        check_state_len(ID, state, n + 2 * N_OBSTACLES)?;
-        let mut world = self.world.clone();
-        super::set_world_state(&mut world, ID, &state[..n]);
-        let mut obstacles = Vec::with_capacity(N_OBSTACLES);
-        for (i, p) in state[n..].chunks(2).enumerate() {
-            let pos = (p[0] as usize, p[1] as usize);
-            let valid = p
-                .iter()
-                .all(|v| v.fract() == 0.0 && (0.0..SIZE as f64).contains(v))
-                && world
-                    .grid
-                    .get(pos.0, pos.1)
-                    .is_some_and(|c| c.kind == ObjectType::Ball)
-                && !obstacles.contains(&pos);
-            if !valid {
-                panic!("{ID}: invalid state: obstacle {i} at {p:?} is not a distinct ball cell");
-            }
-            obstacles.push(pos);
-        }
-        self.world = world;
-        self.obstacles = obstacles;
-        Ok(())
+        })
     }
 }
 
@@ -267,8 +228,8 @@ impl Environment for DynamicObstacles {
 mod tests {
     use std::collections::HashMap;
 
-    use super::super::check_action;
     use super::super::test_support::{load_fixture, replay};
+    use super::super::{EnvError, Environment, check_action};
     use super::*;
 
     #[test]

@@ -6,9 +6,8 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::super::environment::{EnvError, Environment, Step, check_state_len};
-
 use super::grid::{Grid, GridWorld, WorldObj};
+use super::{MiniGrid, Task};
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "MiniGrid-Empty-5x5-v0";
@@ -29,86 +28,31 @@ pub const NUM_ACTIONS: usize = 7;
 ///   no-op that still counts a step) where MiniGrid raises `ValueError`.
 /// * Observation, state, rewards and truncation (100 steps): see the [module-level
 ///   doc](super).
-#[derive(Debug, Clone)]
-pub struct Empty {
-    world: GridWorld,
-}
+pub type Empty = MiniGrid<EmptyTask>;
 
-impl Default for Empty {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The layout of [`Empty`] (`EmptyEnv`).
+#[derive(Debug, Clone, Default)]
+pub struct EmptyTask;
 
-impl Empty {
-    /// The environment with MiniGrid's `max_steps` (100), in its initial layout.
-    pub fn new() -> Self {
-        Self::with_max_steps(MAX_STEPS)
-    }
+impl Task for EmptyTask {
+    const ID: &'static str = ID;
+    const MAX_STEPS: usize = MAX_STEPS;
+    const NUM_ACTIONS: usize = NUM_ACTIONS;
 
-    /// The environment with a custom `max_steps` (time limit and reward scale).
-    ///
-    /// # Panics
-    /// If `max_steps == 0`.
-    pub fn with_max_steps(max_steps: usize) -> Self {
-        assert!(max_steps > 0, "{ID}: max_steps must be positive");
-        Self {
-            world: generate(max_steps),
-        }
-    }
-
-    /// The current world (grid, agent, step count).
-    pub fn world(&self) -> &GridWorld {
-        &self.world
-    }
-}
-
-/// `EmptyEnv._gen_grid(5, 5)`.
-fn generate(max_steps: usize) -> GridWorld {
-    let mut grid = Grid::new(SIZE, SIZE);
-    grid.wall_rect(0, 0, SIZE, SIZE);
-    grid.set(SIZE - 2, SIZE - 2, Some(WorldObj::goal()));
-    GridWorld::new(grid, (1, 1), 0, max_steps)
-}
-
-impl Environment for Empty {
-    fn id(&self) -> &str {
-        ID
-    }
-
-    fn observation_dim(&self) -> usize {
-        SIZE * SIZE * 3
-    }
-
-    fn num_actions(&self) -> usize {
-        NUM_ACTIONS
-    }
-
-    fn reset(&mut self, _rng: &mut ChaCha8Rng) -> Vec<f64> {
-        self.world = generate(self.world.max_steps);
-        self.world.full_obs()
-    }
-
-    fn step(&mut self, action: usize) -> Step {
-        super::step_full_action_space(&mut self.world, ID, action)
-    }
-
-    fn state(&self) -> Vec<f64> {
-        self.world.state()
-    }
-
-    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
-        check_state_len(ID, state, self.world.state_len())?;
-        super::set_world_state(&mut self.world, ID, state);
-        Ok(())
+    /// `EmptyEnv._gen_grid(5, 5)`.
+    fn generate(&mut self, max_steps: usize, _rng: &mut ChaCha8Rng) -> GridWorld {
+        let mut grid = Grid::new(SIZE, SIZE);
+        grid.wall_rect(0, 0, SIZE, SIZE);
+        grid.set(SIZE - 2, SIZE - 2, Some(WorldObj::goal()));
+        GridWorld::new(grid, (1, 1), 0, max_steps)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::check_action;
     use super::super::grid::Action;
     use super::super::test_support::{ALL_ACTIONS, replay_plain, shortest_solution};
+    use super::super::{EnvError, Environment, check_action};
     use super::*;
     use rand::SeedableRng;
 

@@ -7,9 +7,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::environment::{EnvError, Environment, Step, check_state_len};
-
 use super::grid::{Grid, GridWorld, WorldObj};
+use super::{MiniGrid, Task};
 
 /// Gymnasium id of this environment.
 pub const ID: &str = "MiniGrid-LavaGapS5-v0";
@@ -32,93 +31,36 @@ pub const NUM_ACTIONS: usize = 7;
 /// * Stepping onto lava: the agent moves onto it, `terminated`, reward 0.
 /// * Observation, state, rewards and truncation (100 steps): see the [module-level
 ///   doc](super).
-#[derive(Debug, Clone)]
-pub struct LavaGap {
-    world: GridWorld,
-}
+pub type LavaGap = MiniGrid<LavaGapTask>;
 
-impl Default for LavaGap {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The layout of [`LavaGap`] (`LavaGapEnv`).
+#[derive(Debug, Clone, Default)]
+pub struct LavaGapTask;
 
-impl LavaGap {
-    /// The environment with MiniGrid's `max_steps` (100), in the layout `reset` draws from
-    /// `ChaCha8Rng::seed_from_u64(0)`.
-    pub fn new() -> Self {
-        Self::with_max_steps(MAX_STEPS)
-    }
+impl Task for LavaGapTask {
+    const ID: &'static str = ID;
+    const MAX_STEPS: usize = MAX_STEPS;
+    const NUM_ACTIONS: usize = NUM_ACTIONS;
 
-    /// The environment with a custom `max_steps` (time limit and reward scale).
-    ///
-    /// # Panics
-    /// If `max_steps == 0`.
-    pub fn with_max_steps(max_steps: usize) -> Self {
-        assert!(max_steps > 0, "{ID}: max_steps must be positive");
-        use rand::SeedableRng;
-        Self {
-            world: generate(max_steps, &mut ChaCha8Rng::seed_from_u64(0)),
-        }
-    }
-
-    /// The current world (grid, agent, step count).
-    pub fn world(&self) -> &GridWorld {
-        &self.world
-    }
-}
-
-/// `LavaGapEnv._gen_grid(5, 5)`.
-fn generate(max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld {
-    let (w, h) = (SIZE, SIZE);
-    let mut grid = Grid::new(w, h);
-    grid.wall_rect(0, 0, w, h);
-    grid.set(w - 2, h - 2, Some(WorldObj::goal()));
-    let gap_x = rng.random_range(2..w - 2);
-    let gap_y = rng.random_range(1..h - 1);
-    grid.vert_wall(gap_x, 1, h - 2, WorldObj::lava());
-    grid.set(gap_x, gap_y, None);
-    GridWorld::new(grid, (1, 1), 0, max_steps)
-}
-
-impl Environment for LavaGap {
-    fn id(&self) -> &str {
-        ID
-    }
-
-    fn observation_dim(&self) -> usize {
-        SIZE * SIZE * 3
-    }
-
-    fn num_actions(&self) -> usize {
-        NUM_ACTIONS
-    }
-
-    fn reset(&mut self, rng: &mut ChaCha8Rng) -> Vec<f64> {
-        self.world = generate(self.world.max_steps, rng);
-        self.world.full_obs()
-    }
-
-    fn step(&mut self, action: usize) -> Step {
-        super::step_full_action_space(&mut self.world, ID, action)
-    }
-
-    fn state(&self) -> Vec<f64> {
-        self.world.state()
-    }
-
-    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
-        check_state_len(ID, state, self.world.state_len())?;
-        super::set_world_state(&mut self.world, ID, state);
-        Ok(())
+    /// `LavaGapEnv._gen_grid(5, 5)`.
+    fn generate(&mut self, max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld {
+        let (w, h) = (SIZE, SIZE);
+        let mut grid = Grid::new(w, h);
+        grid.wall_rect(0, 0, w, h);
+        grid.set(w - 2, h - 2, Some(WorldObj::goal()));
+        let gap_x = rng.random_range(2..w - 2);
+        let gap_y = rng.random_range(1..h - 1);
+        grid.vert_wall(gap_x, 1, h - 2, WorldObj::lava());
+        grid.set(gap_x, gap_y, None);
+        GridWorld::new(grid, (1, 1), 0, max_steps)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::check_action;
     use super::super::grid::{Action, ObjectType};
     use super::super::test_support::{ALL_ACTIONS, replay_plain, shortest_solution};
+    use super::super::{Environment, check_action};
     use super::*;
     use rand::SeedableRng;
 

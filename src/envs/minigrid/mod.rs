@@ -8,6 +8,10 @@
 //! Learning Algorithms" (ICLR 2021, §4) use as training and test environments for evolved DQN
 //! losses.
 //!
+//! * **Structure**: one environment, [`MiniGrid`], implements [`Environment`] over a
+//!   [`Task`] that supplies only what a MiniGrid subclass does: its layout (`_gen_grid`) and,
+//!   where it overrides `MiniGridEnv.step`, its own step. [`Empty`], [`LavaGap`], [`DoorKey`]
+//!   and [`DynamicObstacles`] are `MiniGrid` over their tasks.
 //! * **Dynamics**: `MiniGridEnv.step` and each environment's `_gen_grid`/`step` ported
 //!   statement by statement ([`grid::GridWorld`]); checked step by step against fixtures
 //!   recorded from the real package by `fixtures/make_minigrid_fixtures.py`.
@@ -45,243 +49,151 @@ pub mod empty;
 pub mod grid;
 pub mod lava_gap;
 
+#[cfg(test)]
+pub(crate) mod test_support;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::environment::check_state_len;
 pub use super::environment::{EnvError, Environment, Step, check_action};
 pub use door_key::DoorKey;
 pub use dynamic_obstacles::DynamicObstacles;
 pub use empty::Empty;
+use grid::{Action, GridWorld};
 pub use lava_gap::LavaGap;
 
-/// One step of an environment with MiniGrid's full 7-action space: `MiniGridEnv.step` on
-/// `world`, returning the `FullyObsWrapper` observation. An out-of-range action (a caller bug)
-/// debug-asserts; in release builds it is treated as `done` (a no-op that still counts a
-/// step), where MiniGrid would raise `ValueError`.
-fn step_full_action_space(world: &mut grid::GridWorld, id: &str, action: usize) -> Step {
-    debug_assert!(action < 7, "{id}: action {action} out of range");
-    let a = grid::Action::from_index(action).unwrap_or(grid::Action::Done);
-    let (reward, terminated, truncated) = world.step(a);
-    Step {
-        obs: world.full_obs(),
-        reward,
-        terminated,
-        truncated,
+/// What one MiniGrid environment adds to [`MiniGrid`]: the part a `MiniGridEnv` subclass
+/// defines. The value holds the task's own per-episode data (none for most tasks; the
+/// obstacles and their generator for Dynamic-Obstacles).
+pub trait Task: Default + Clone + std::fmt::Debug + Send {
+    /// Gymnasium id, e.g. `MiniGrid-Empty-5x5-v0`.
+    const ID: &'static str;
+    /// MiniGrid's default `max_steps` for this environment.
+    const MAX_STEPS: usize;
+    /// Size of the `action_space` (7, or fewer where the subclass restricts it).
+    const NUM_ACTIONS: usize;
+
+    /// `_gen_grid`: the layout of a new episode with time limit `max_steps`, drawn from `rng`
+    /// in MiniGrid's order, resetting the task's own per-episode data.
+    fn generate(&mut self, max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld;
+
+    /// One step on `world` with `action < NUM_ACTIONS` (the caller has debug-asserted the
+    /// range): `(reward, terminated, truncated)`. The default is `MiniGridEnv.step` with the
+    /// full action space, an out-of-range action (release builds) acting as `done` (a no-op
+    /// that still counts a step) where MiniGrid raises `ValueError`.
+    fn step(&mut self, world: &mut GridWorld, action: usize) -> (f64, bool, bool) {
+        world.step(Action::from_index(action).unwrap_or(Action::Done))
+    }
+
+    /// Entries the task appends to the flat state (after the world's).
+    fn extra_state(&self) -> Vec<f64> {
+        Vec::new()
+    }
+
+    /// Restore the task's data from `extra` (as [`extra_state`](Self::extra_state) wrote it,
+    /// length checked by the caller) for the already restored `world`. On an invalid value
+    /// nothing changes and the error says why.
+    fn set_extra_state(&mut self, world: &GridWorld, extra: &[f64]) -> Result<(), String> {
+        let _ = (world, extra);
+        Ok(())
     }
 }
 
-/// `set_state` of a plain grid world (layout in the module doc) whose length the caller
-/// has checked: overwrites `world`.
-///
-/// # Panics
-/// If the content is not a valid MiniGrid state (see [`grid::GridWorld::set_state`]).
-fn set_world_state(world: &mut grid::GridWorld, id: &str, state: &[f64]) {
-    if let Err(e) = world.set_state(state) {
-        panic!("{id}: invalid state: {e}");
+/// A MiniGrid environment with the fully observable observation: `MiniGridEnv` with
+/// `FullyObsWrapper`, over task `T` (observation, state, rewards and truncation in the
+/// [module-level doc](self)).
+#[derive(Debug, Clone)]
+pub struct MiniGrid<T: Task> {
+    world: GridWorld,
+    task: T,
+}
+
+impl<T: Task> Default for MiniGrid<T> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
-/// Test helpers: loading the MiniGrid reference fixtures, replaying them, and a BFS solver.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use std::collections::{HashSet, VecDeque};
-    use std::path::PathBuf;
-
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
-    use serde::Deserialize;
-
-    use super::grid::{Action, GridWorld};
-    use super::{Environment, Step, check_action};
-
-    /// Fixture directory, relative to `CARGO_MANIFEST_DIR`. The only place to change when the
-    /// fixtures move.
-    const FIXTURE_DIR: &str = "tests/fixtures/minigrid";
-
-    /// One fixture file, as written by `make_minigrid_fixtures.py`.
-    #[derive(Debug, Deserialize)]
-    pub(crate) struct Fixture {
-        pub env_id: String,
-        pub minigrid_version: String,
-        pub gymnasium_version: String,
-        pub max_steps: usize,
-        pub num_actions: usize,
-        pub episodes: Vec<Episode>,
+impl<T: Task> MiniGrid<T> {
+    /// The environment with MiniGrid's `max_steps` ([`Task::MAX_STEPS`]), in the layout
+    /// `reset` draws from `ChaCha8Rng::seed_from_u64(0)`.
+    pub fn new() -> Self {
+        Self::with_max_steps(T::MAX_STEPS)
     }
 
-    /// One recorded episode.
-    #[derive(Debug, Deserialize)]
-    pub(crate) struct Episode {
-        pub seed: u64,
-        pub policy: String,
-        pub initial_state: Vec<f64>,
-        pub actions: Vec<usize>,
-        pub states: Vec<Vec<f64>>,
-        pub obs: Vec<Vec<f64>>,
-        pub rewards: Vec<f64>,
-        pub terminated: Vec<bool>,
-        pub truncated: Vec<bool>,
-        /// Dynamic-Obstacles only: obstacle positions after each step.
-        #[serde(default)]
-        pub obstacles: Vec<Vec<(usize, usize)>>,
+    /// The environment with a custom `max_steps` (time limit and reward scale).
+    ///
+    /// # Panics
+    /// If `max_steps == 0`.
+    pub fn with_max_steps(max_steps: usize) -> Self {
+        assert!(max_steps > 0, "{}: max_steps must be positive", T::ID);
+        let mut task = T::default();
+        let world = task.generate(max_steps, &mut ChaCha8Rng::seed_from_u64(0));
+        Self { world, task }
     }
 
-    /// Outcome of a replay.
-    #[derive(Debug)]
-    #[allow(dead_code)] // fields are read through `Debug` in reports
-    pub(crate) struct ReplayReport {
-        pub env_id: String,
-        pub minigrid_version: String,
-        pub gymnasium_version: String,
-        pub episodes: usize,
-        pub steps: usize,
-        pub goal_episodes: usize,
-        pub failed_episodes: usize,
-        pub truncated_episodes: usize,
-        /// max |our reward − MiniGrid's| (asserted ≤ 1e-9).
-        pub max_reward_err: f64,
-        /// max |our observation code − MiniGrid's| (asserted 0).
-        pub max_obs_err: f64,
-        /// max |our state entry − the fixture's| (asserted 0).
-        pub max_state_err: f64,
+    /// The current world (grid, agent, carried object, step count).
+    pub fn world(&self) -> &GridWorld {
+        &self.world
+    }
+}
+
+impl<T: Task> Environment for MiniGrid<T> {
+    fn id(&self) -> &str {
+        T::ID
     }
 
-    /// Read and parse `FIXTURE_DIR/file`.
-    pub(crate) fn load_fixture(file: &str) -> Fixture {
-        let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), FIXTURE_DIR, file]
-            .iter()
-            .collect();
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
-        serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("bad fixture {}: {e}", path.display()))
+    fn observation_dim(&self) -> usize {
+        self.world.grid.width() * self.world.grid.height() * 3
     }
 
-    fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-        assert_eq!(a.len(), b.len());
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max)
+    fn num_actions(&self) -> usize {
+        T::NUM_ACTIONS
     }
 
-    /// Replay every episode of `fx` on `env`: set the recorded initial state, then for each
-    /// recorded action call `step(env, episode, t, action)` and compare observation, state,
-    /// reward and flags. Panics on any mismatch beyond the tolerances in [`ReplayReport`].
-    pub(crate) fn replay<E: Environment + ?Sized>(
-        fx: &Fixture,
-        env: &mut E,
-        mut step: impl FnMut(&mut E, &Episode, usize, usize) -> Step,
-    ) -> ReplayReport {
-        assert_eq!(env.id(), fx.env_id);
-        assert_eq!(env.num_actions(), fx.num_actions);
-        let mut report = ReplayReport {
-            env_id: fx.env_id.clone(),
-            minigrid_version: fx.minigrid_version.clone(),
-            gymnasium_version: fx.gymnasium_version.clone(),
-            episodes: fx.episodes.len(),
-            steps: 0,
-            goal_episodes: 0,
-            failed_episodes: 0,
-            truncated_episodes: 0,
-            max_reward_err: 0.0,
-            max_obs_err: 0.0,
-            max_state_err: 0.0,
-        };
-        assert!(fx.episodes.len() >= 3);
-        for (e, ep) in fx.episodes.iter().enumerate() {
-            let n = ep.actions.len();
-            assert!(n > 0);
-            for len in [ep.states.len(), ep.obs.len(), ep.rewards.len()] {
-                assert_eq!(len, n);
-            }
-            assert_eq!((ep.terminated.len(), ep.truncated.len()), (n, n));
-            // Start from another layout to check that set_state overwrites everything.
-            env.reset(&mut ChaCha8Rng::seed_from_u64(ep.seed));
-            env.set_state(&ep.initial_state).unwrap();
-            assert_eq!(env.state(), ep.initial_state);
-            for t in 0..n {
-                let ctx = format!("{} episode {e} ({}) step {t}", fx.env_id, ep.policy);
-                let a = ep.actions[t];
-                check_action(env, a).unwrap();
-                let s = step(env, ep, t, a);
-                assert_eq!(s.obs.len(), env.observation_dim(), "{ctx}");
-                let obs_err = max_abs_diff(&s.obs, &ep.obs[t]);
-                let state_err = max_abs_diff(&env.state(), &ep.states[t]);
-                let reward_err = (s.reward - ep.rewards[t]).abs();
-                report.max_obs_err = report.max_obs_err.max(obs_err);
-                report.max_state_err = report.max_state_err.max(state_err);
-                report.max_reward_err = report.max_reward_err.max(reward_err);
-                assert_eq!(s.obs, ep.obs[t], "{ctx}: observation");
-                assert_eq!(env.state(), ep.states[t], "{ctx}: state");
-                assert!(
-                    reward_err <= 1e-9,
-                    "{ctx}: reward {} vs {}",
-                    s.reward,
-                    ep.rewards[t]
-                );
-                assert_eq!(s.terminated, ep.terminated[t], "{ctx}: terminated");
-                assert_eq!(s.truncated, ep.truncated[t], "{ctx}: truncated");
-            }
-            assert!(ep.terminated[n - 1] || ep.truncated[n - 1]);
-            if ep.terminated[n - 1] {
-                if ep.rewards[n - 1] > 0.0 {
-                    report.goal_episodes += 1;
-                } else {
-                    report.failed_episodes += 1;
-                }
-            } else {
-                report.truncated_episodes += 1;
-            }
-            report.steps += n;
+    fn reset(&mut self, rng: &mut ChaCha8Rng) -> Vec<f64> {
+        self.world = self.task.generate(self.world.max_steps, rng);
+        self.world.full_obs()
+    }
+
+    fn step(&mut self, action: usize) -> Step {
+        debug_assert!(
+            action < T::NUM_ACTIONS,
+            "{}: action {action} out of range",
+            T::ID
+        );
+        let (reward, terminated, truncated) = self.task.step(&mut self.world, action);
+        Step {
+            obs: self.world.full_obs(),
+            reward,
+            terminated,
+            truncated,
         }
-        println!("{report:?}");
-        report
     }
 
-    /// Replay `file` on `env` with plain `step` calls.
-    pub(crate) fn replay_plain<E: Environment + ?Sized>(file: &str, env: &mut E) -> ReplayReport {
-        let fx = load_fixture(file);
-        replay(&fx, env, |env, _, _, a| env.step(a))
+    fn state(&self) -> Vec<f64> {
+        let mut s = self.world.state();
+        s.extend(self.task.extra_state());
+        s
     }
 
-    /// Length of a shortest action sequence (over `actions`) from `world` to a positive reward,
-    /// by BFS over the deterministic dynamics (transitions ending without reward are pruned);
-    /// `None` if the goal is unreachable.
-    pub(crate) fn shortest_solution(world: &GridWorld, actions: &[Action]) -> Option<usize> {
-        let key = |w: &GridWorld| -> Vec<u64> { w.state().into_iter().map(|v| v as u64).collect() };
-        let mut start = world.clone();
-        start.step_count = 0;
-        start.max_steps = usize::MAX;
-        let mut seen = HashSet::new();
-        seen.insert(key(&start));
-        let mut queue = VecDeque::from([(start, 0usize)]);
-        while let Some((node, depth)) = queue.pop_front() {
-            for &a in actions {
-                let mut child = node.clone();
-                let (r, term, _) = child.step(a);
-                if term && r > 0.0 {
-                    return Some(depth + 1);
-                }
-                if term {
-                    continue;
-                }
-                child.step_count = 0;
-                if seen.insert(key(&child)) {
-                    queue.push_back((child, depth + 1));
-                }
-            }
+    /// # Panics
+    /// If the content is not a valid MiniGrid state (see [`GridWorld::set_state`] and the
+    /// task's [`Task::set_extra_state`]); the shared [`EnvError`] has no variant for that.
+    fn set_state(&mut self, state: &[f64]) -> Result<(), EnvError> {
+        let n = self.world.state_len();
+        check_state_len(T::ID, state, n + self.task.extra_state().len())?;
+        let mut world = self.world.clone();
+        let restored = world
+            .set_state(&state[..n])
+            .and_then(|()| self.task.set_extra_state(&world, &state[n..]));
+        if let Err(e) = restored {
+            panic!("{}: invalid state: {e}", T::ID);
         }
-        None
+        self.world = world;
+        Ok(())
     }
-
-    /// All seven actions.
-    pub(crate) const ALL_ACTIONS: [Action; 7] = [
-        Action::Left,
-        Action::Right,
-        Action::Forward,
-        Action::Pickup,
-        Action::Drop,
-        Action::Toggle,
-        Action::Done,
-    ];
 }
 
 #[cfg(test)]
