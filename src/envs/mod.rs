@@ -17,6 +17,9 @@ pub mod minigrid;
 pub mod reward_scale;
 pub mod time_limit;
 
+#[cfg(test)]
+mod test_support;
+
 pub use classic_control::{Acrobot, CartPole, MountainCar};
 pub use environment::{EnvError, Environment, Step, check_action, check_state_len};
 pub use minigrid::{DoorKey, DynamicObstacles, Empty, LavaGap};
@@ -31,43 +34,39 @@ struct Registration {
     make: fn(usize) -> Box<dyn Environment>,
 }
 
+impl Registration {
+    const fn classic_control<P: classic_control::Physics + 'static>() -> Self {
+        fn make<P: classic_control::Physics + 'static>(n: usize) -> Box<dyn Environment> {
+            Box::new(classic_control::ClassicControl::<P>::with_max_episode_steps(Some(n)))
+        }
+        Self {
+            id: P::ID,
+            max_steps: P::MAX_EPISODE_STEPS,
+            make: make::<P>,
+        }
+    }
+
+    const fn minigrid<T: minigrid::Task + 'static>() -> Self {
+        fn make<T: minigrid::Task + 'static>(n: usize) -> Box<dyn Environment> {
+            Box::new(minigrid::MiniGrid::<T>::with_max_steps(n))
+        }
+        Self {
+            id: T::ID,
+            max_steps: T::MAX_STEPS,
+            make: make::<T>,
+        }
+    }
+}
+
 /// Every registered environment, classic control first, in [`list`]'s order.
 const REGISTRY: [Registration; 7] = [
-    Registration {
-        id: classic_control::cartpole::ID,
-        max_steps: classic_control::cartpole::MAX_EPISODE_STEPS,
-        make: |n| Box::new(CartPole::with_max_episode_steps(Some(n))),
-    },
-    Registration {
-        id: classic_control::acrobot::ID,
-        max_steps: classic_control::acrobot::MAX_EPISODE_STEPS,
-        make: |n| Box::new(Acrobot::with_max_episode_steps(Some(n))),
-    },
-    Registration {
-        id: classic_control::mountain_car::ID,
-        max_steps: classic_control::mountain_car::MAX_EPISODE_STEPS,
-        make: |n| Box::new(MountainCar::with_max_episode_steps(Some(n))),
-    },
-    Registration {
-        id: minigrid::empty::ID,
-        max_steps: minigrid::empty::MAX_STEPS,
-        make: |n| Box::new(Empty::with_max_steps(n)),
-    },
-    Registration {
-        id: minigrid::lava_gap::ID,
-        max_steps: minigrid::lava_gap::MAX_STEPS,
-        make: |n| Box::new(LavaGap::with_max_steps(n)),
-    },
-    Registration {
-        id: minigrid::door_key::ID,
-        max_steps: minigrid::door_key::MAX_STEPS,
-        make: |n| Box::new(DoorKey::with_max_steps(n)),
-    },
-    Registration {
-        id: minigrid::dynamic_obstacles::ID,
-        max_steps: minigrid::dynamic_obstacles::MAX_STEPS,
-        make: |n| Box::new(DynamicObstacles::with_max_steps(n)),
-    },
+    Registration::classic_control::<classic_control::cartpole::CartPolePhysics>(),
+    Registration::classic_control::<classic_control::acrobot::AcrobotPhysics>(),
+    Registration::classic_control::<classic_control::mountain_car::MountainCarPhysics>(),
+    Registration::minigrid::<minigrid::empty::EmptyTask>(),
+    Registration::minigrid::<minigrid::lava_gap::LavaGapTask>(),
+    Registration::minigrid::<minigrid::door_key::DoorKeyTask>(),
+    Registration::minigrid::<minigrid::dynamic_obstacles::DynamicObstaclesTask>(),
 ];
 
 /// The ids of [`REGISTRY`], in order.

@@ -1,12 +1,11 @@
 //! Test helpers: loading the Gymnasium reference fixtures and replaying them.
 
-use std::path::PathBuf;
-
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
-use super::super::environment::{Environment, check_action};
+use super::super::test_support::{Episode, load_json, max_abs_diff, replay_episodes};
+use super::Environment;
 
 /// Fixture directory, relative to `CARGO_MANIFEST_DIR`. The only place to change when the
 /// fixtures move.
@@ -20,21 +19,6 @@ pub(crate) struct Fixture {
     pub numpy_version: String,
     pub max_episode_steps: usize,
     pub episodes: Vec<Episode>,
-}
-
-/// One recorded episode.
-#[derive(Debug, Deserialize)]
-pub(crate) struct Episode {
-    pub seed: u64,
-    pub policy: String,
-    pub initial_state: Vec<f64>,
-    pub actions: Vec<usize>,
-    pub states: Vec<Vec<f64>>,
-    /// float32 observations in shortest repr: round to f32 to recover them exactly.
-    pub obs: Vec<Vec<f64>>,
-    pub rewards: Vec<f64>,
-    pub terminated: Vec<bool>,
-    pub truncated: Vec<bool>,
 }
 
 /// Outcome of a replay: worst absolute deviations over all steps of all episodes.
@@ -77,19 +61,7 @@ fn f32_ulp(v: f32) -> f64 {
 
 /// Read and parse `FIXTURE_DIR/file`.
 pub(crate) fn load_fixture(file: &str) -> Fixture {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), FIXTURE_DIR, file]
-        .iter()
-        .collect();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad fixture {}: {e}", path.display()))
-}
-
-fn max_abs_diff(ours: &[f64], theirs: impl Iterator<Item = f64>) -> f64 {
-    ours.iter()
-        .zip(theirs)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max)
+    load_json(FIXTURE_DIR, file)
 }
 
 /// Replay every episode of `fx` on `env`: set the recorded initial state, apply the recorded
@@ -97,41 +69,34 @@ fn max_abs_diff(ours: &[f64], theirs: impl Iterator<Item = f64>) -> f64 {
 /// Rewards and flags must match exactly (panics otherwise); state/observation deviations are
 /// returned for the caller to bound.
 pub(crate) fn replay<E: Environment + ?Sized>(fx: &Fixture, env: &mut E) -> ReplayReport {
-    assert_eq!(env.id(), fx.env_id);
     let mut report = ReplayReport {
         env_id: fx.env_id.clone(),
         gymnasium_version: fx.gymnasium_version.clone(),
         numpy_version: fx.numpy_version.clone(),
         episodes: fx.episodes.len(),
-        steps: 0,
-        terminated_episodes: 0,
-        truncated_episodes: 0,
+        steps: fx.episodes.iter().map(|ep| ep.actions.len()).sum(),
+        terminated_episodes: fx
+            .episodes
+            .iter()
+            .filter(|ep| ep.terminated.last() == Some(&true))
+            .count(),
+        truncated_episodes: fx
+            .episodes
+            .iter()
+            .filter(|ep| ep.truncated.last() == Some(&true))
+            .count(),
         max_state_err: 0.0,
         max_obs_err: 0.0,
         max_obs_err_f32_ulps: 0.0,
     };
-    assert!(fx.episodes.len() >= 3);
-    for (e, ep) in fx.episodes.iter().enumerate() {
-        let n = ep.actions.len();
-        assert!(n > 0);
-        for len in [ep.states.len(), ep.obs.len(), ep.rewards.len()] {
-            assert_eq!(len, n);
-        }
-        assert_eq!((ep.terminated.len(), ep.truncated.len()), (n, n));
-        // Start from a different episode's leftovers to check set_state resets everything.
-        env.reset(&mut ChaCha8Rng::seed_from_u64(ep.seed));
-        env.set_state(&ep.initial_state).unwrap();
-        assert_eq!(env.state(), ep.initial_state);
-        for t in 0..n {
-            let ctx = format!("{} episode {e} ({}) step {t}", fx.env_id, ep.policy);
-            let a = ep.actions[t];
-            check_action(env, a).unwrap();
-            let step = env.step(a);
-            assert_eq!(step.obs.len(), env.observation_dim(), "{ctx}");
-            report.max_state_err = report
-                .max_state_err
-                .max(max_abs_diff(&env.state(), ep.states[t].iter().copied()));
-            assert_eq!(step.obs.len(), ep.obs[t].len(), "{ctx}");
+    let step = |env: &mut E, _: &Episode, _, a| env.step(a);
+    replay_episodes(
+        &fx.env_id,
+        &fx.episodes,
+        env,
+        step,
+        |ctx, ep, t, step, state| {
+            report.max_state_err = report.max_state_err.max(max_abs_diff(state, &ep.states[t]));
             for (&ours, &theirs) in step.obs.iter().zip(&ep.obs[t]) {
                 let theirs = theirs as f32;
                 let err = (ours - theirs as f64).abs();
@@ -140,15 +105,8 @@ pub(crate) fn replay<E: Environment + ?Sized>(fx: &Fixture, env: &mut E) -> Repl
                     report.max_obs_err_f32_ulps.max(err / f32_ulp(theirs));
             }
             assert_eq!(step.reward, ep.rewards[t], "{ctx}: reward");
-            assert_eq!(step.terminated, ep.terminated[t], "{ctx}: terminated");
-            assert_eq!(step.truncated, ep.truncated[t], "{ctx}: truncated");
-        }
-        // Episodes end exactly where Gymnasium's did.
-        assert!(ep.terminated[n - 1] || ep.truncated[n - 1]);
-        report.terminated_episodes += usize::from(ep.terminated[n - 1]);
-        report.truncated_episodes += usize::from(ep.truncated[n - 1]);
-        report.steps += n;
-    }
+        },
+    );
     println!("{report:?}");
     report
 }

@@ -47,9 +47,7 @@ impl Task for DoorKeyTask {
     /// `DoorKeyEnv._gen_grid(5, 5)`.
     fn generate(&mut self, max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld {
         let (w, h) = (SIZE, SIZE);
-        let mut grid = Grid::new(w, h);
-        grid.wall_rect(0, 0, w, h);
-        grid.set(w - 2, h - 2, Some(WorldObj::goal()));
+        let mut grid = Grid::walled_room_with_goal(w, h);
         let split = rng.random_range(2..w - 2);
         grid.vert_wall(split, 0, h, WorldObj::wall());
         // `place_agent(size=(split, height))`: the agent is placed while `agent_pos = (-1, -1)`.
@@ -64,12 +62,7 @@ impl Task for DoorKeyTask {
             door_y,
             Some(WorldObj::door(Color::Yellow, DoorState::Locked)),
         );
-        let key = world
-            .find_empty_pos(rng, (0, 0), (split, h), None)
-            .expect("unbounded search");
-        world
-            .grid
-            .set(key.0, key.1, Some(WorldObj::key(Color::Yellow)));
+        world.place_obj(rng, WorldObj::key(Color::Yellow), (0, 0), (split, h));
         world
     }
 }

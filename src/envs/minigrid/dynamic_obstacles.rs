@@ -73,20 +73,14 @@ impl Task for DynamicObstaclesTask {
     /// `DynamicObstaclesEnv._gen_grid(5, 5)`, then the obstacle-move generator re-seeded from
     /// `rng`.
     fn generate(&mut self, max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld {
-        let mut grid = Grid::new(SIZE, SIZE);
-        grid.wall_rect(0, 0, SIZE, SIZE);
-        grid.set(SIZE - 2, SIZE - 2, Some(WorldObj::goal()));
+        let grid = Grid::walled_room_with_goal(SIZE, SIZE);
         let mut world = GridWorld::new(grid, (1, 1), 0, max_steps);
         self.obstacles.clear();
         for _ in 0..N_OBSTACLES {
             // MiniGrid uses max_tries=100 here and raises on failure; with 7 free cells for 2
             // balls that has probability < 1e-14, so we search without bound instead.
-            let pos = world
-                .find_empty_pos(rng, (0, 0), (SIZE, SIZE), None)
-                .expect("unbounded search");
-            world
-                .grid
-                .set(pos.0, pos.1, Some(WorldObj::ball(Color::Blue)));
+            let ball = WorldObj::ball(Color::Blue);
+            let pos = world.place_obj(rng, ball, (0, 0), (SIZE, SIZE));
             self.obstacles.push(pos);
         }
         self.rng = ChaCha8Rng::from_rng(rng);

@@ -6,7 +6,7 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::grid::{Grid, GridWorld, WorldObj};
+use super::grid::{Grid, GridWorld};
 use super::{MiniGrid, Task};
 
 /// Gymnasium id of this environment.
@@ -41,9 +41,7 @@ impl Task for EmptyTask {
 
     /// `EmptyEnv._gen_grid(5, 5)`.
     fn generate(&mut self, max_steps: usize, _rng: &mut ChaCha8Rng) -> GridWorld {
-        let mut grid = Grid::new(SIZE, SIZE);
-        grid.wall_rect(0, 0, SIZE, SIZE);
-        grid.set(SIZE - 2, SIZE - 2, Some(WorldObj::goal()));
+        let grid = Grid::walled_room_with_goal(SIZE, SIZE);
         GridWorld::new(grid, (1, 1), 0, max_steps)
     }
 }

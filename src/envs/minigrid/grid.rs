@@ -39,23 +39,17 @@ pub enum ObjectType {
 }
 
 impl ObjectType {
+    /// Every type, indexed by its code.
+    pub const ALL: [Self; 11] = {
+        use ObjectType::*;
+        [
+            Unseen, Empty, Wall, Floor, Door, Key, Ball, Box, Goal, Lava, Agent,
+        ]
+    };
+
     /// The type with code `code`, if any.
     pub fn from_code(code: u8) -> Option<Self> {
-        use ObjectType::*;
-        Some(match code {
-            0 => Unseen,
-            1 => Empty,
-            2 => Wall,
-            3 => Floor,
-            4 => Door,
-            5 => Key,
-            6 => Ball,
-            7 => Box,
-            8 => Goal,
-            9 => Lava,
-            10 => Agent,
-            _ => return None,
-        })
+        Self::ALL.get(usize::from(code)).copied()
     }
 }
 
@@ -78,18 +72,15 @@ pub enum Color {
 }
 
 impl Color {
+    /// Every colour, indexed by its code.
+    pub const ALL: [Self; 6] = {
+        use Color::*;
+        [Red, Green, Blue, Purple, Yellow, Grey]
+    };
+
     /// The colour with code `code`, if any.
     pub fn from_code(code: u8) -> Option<Self> {
-        use Color::*;
-        Some(match code {
-            0 => Red,
-            1 => Green,
-            2 => Blue,
-            3 => Purple,
-            4 => Yellow,
-            5 => Grey,
-            _ => return None,
-        })
+        Self::ALL.get(usize::from(code)).copied()
     }
 }
 
@@ -127,19 +118,15 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, indexed by its number.
+    pub const ALL: [Self; 7] = {
+        use Action::*;
+        [Left, Right, Forward, Pickup, Drop, Toggle, Done]
+    };
+
     /// The action with index `index` (`0..7`), if any.
     pub fn from_index(index: usize) -> Option<Self> {
-        use Action::*;
-        Some(match index {
-            0 => Left,
-            1 => Right,
-            2 => Forward,
-            3 => Pickup,
-            4 => Drop,
-            5 => Toggle,
-            6 => Done,
-            _ => return None,
-        })
+        Self::ALL.get(index).copied()
     }
 }
 
@@ -304,6 +291,14 @@ impl Grid {
         self.horz_wall(x, y + h - 1, w, WorldObj::wall());
         self.vert_wall(x, y, h, WorldObj::wall());
         self.vert_wall(x + w - 1, y, h, WorldObj::wall());
+    }
+    /// How every ported `_gen_grid` starts: `Grid(width, height)`, `wall_rect(0, 0, width,
+    /// height)` and a goal at `(width - 2, height - 2)`, the bottom-right interior corner.
+    pub fn walled_room_with_goal(width: usize, height: usize) -> Self {
+        let mut grid = Self::new(width, height);
+        grid.wall_rect(0, 0, width, height);
+        grid.set(width - 2, height - 2, Some(WorldObj::goal()));
+        grid
     }
     /// `encode()` (no visibility mask): `width * height * 3` codes in numpy C order of the
     /// `(width, height, 3)` array, i.e. index `(x * height + y) * 3 + channel`.
@@ -480,6 +475,26 @@ impl GridWorld {
         }
     }
 
+    /// `place_obj(obj, top, size)` with `max_tries = math.inf`: put `obj` on a uniformly drawn
+    /// empty, non-agent cell of the rectangle (drawn by [`find_empty_pos`](Self::find_empty_pos))
+    /// and return that cell.
+    ///
+    /// # Panics
+    /// Never returns if the rectangle has no such cell (as MiniGrid, which loops forever).
+    pub fn place_obj(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        obj: WorldObj,
+        top: (usize, usize),
+        size: (usize, usize),
+    ) -> (usize, usize) {
+        let pos = self
+            .find_empty_pos(rng, top, size, None)
+            .expect("unbounded search");
+        self.grid.set(pos.0, pos.1, Some(obj));
+        pos
+    }
+
     /// The fully observable observation of `FullyObsWrapper`: [`Grid::encode`] with the
     /// agent's cell overwritten by `(10 = agent, 0 = red, agent_dir)`, as `f64` codes (raw,
     /// not normalised). Length `width * height * 3`, index `(x * height + y) * 3 + channel`.
@@ -620,6 +635,22 @@ mod tests {
         ] {
             assert!(WorldObj::decode(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn tables_are_indexed_by_code() {
+        for (i, t) in ObjectType::ALL.iter().enumerate() {
+            assert_eq!(*t as usize, i);
+        }
+        for (i, c) in Color::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i);
+        }
+        for (i, a) in Action::ALL.iter().enumerate() {
+            assert_eq!(*a as usize, i);
+        }
+        assert_eq!(ObjectType::from_code(11), None);
+        assert_eq!(Color::from_code(6), None);
+        assert_eq!(Action::from_index(7), None);
     }
 
     #[test]

@@ -45,9 +45,7 @@ impl Task for LavaGapTask {
     /// `LavaGapEnv._gen_grid(5, 5)`.
     fn generate(&mut self, max_steps: usize, rng: &mut ChaCha8Rng) -> GridWorld {
         let (w, h) = (SIZE, SIZE);
-        let mut grid = Grid::new(w, h);
-        grid.wall_rect(0, 0, w, h);
-        grid.set(w - 2, h - 2, Some(WorldObj::goal()));
+        let mut grid = Grid::walled_room_with_goal(w, h);
         let gap_x = rng.random_range(2..w - 2);
         let gap_y = rng.random_range(1..h - 1);
         grid.vert_wall(gap_x, 1, h - 2, WorldObj::lava());
