@@ -190,4 +190,40 @@ mod tests {
             );
         }
     }
+
+    /// The architecture invariant of the module doc: no file under `src/envs` names a path of
+    /// the rest of the crate.
+    #[test]
+    fn imports_nothing_from_the_rest_of_the_crate() {
+        fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    rust_files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        rust_files(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/envs")),
+            &mut files,
+        );
+        assert!(files.len() >= 15, "{files:?}");
+        // Spelled in pieces so that this test's own source does not match.
+        let forbidden = [concat!("crate", "::"), concat!("gevo", "::")];
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                let line = line.replace("pub(crate)", "");
+                assert!(
+                    !forbidden.iter().any(|f| line.contains(f)),
+                    "{}:{}: {line}",
+                    file.display(),
+                    i + 1
+                );
+            }
+        }
+    }
 }
