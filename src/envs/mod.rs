@@ -171,6 +171,51 @@ mod tests {
     }
 
     #[test]
+    fn errors_name_the_action_range_and_state_length() {
+        // (id, number of actions, state length, state lengths to reject).
+        let table: [(&str, usize, usize, &[usize]); 7] = [
+            ("CartPole-v1", 2, 4, &[3]),
+            ("Acrobot-v1", 3, 4, &[6]),
+            ("MountainCar-v0", 3, 2, &[1]),
+            ("MiniGrid-Empty-5x5-v0", 7, 81, &[80]),
+            ("MiniGrid-LavaGapS5-v0", 7, 81, &[0]),
+            ("MiniGrid-DoorKey-5x5-v0", 7, 81, &[82]),
+            ("MiniGrid-Dynamic-Obstacles-5x5-v0", 3, 85, &[81]),
+        ];
+        for (id, n, len, bad_lens) in table {
+            let mut env = make(id).unwrap();
+            assert!(check_action(env.as_ref(), n - 1).is_ok(), "{id}");
+            for action in [n, n + 4] {
+                assert!(
+                    matches!(
+                        check_action(env.as_ref(), action),
+                        Err(EnvError::ActionOutOfRange { env, action: a, num_actions })
+                            if env == id && a == action && num_actions == n
+                    ),
+                    "{id}"
+                );
+            }
+            assert_eq!(env.state().len(), len, "{id}");
+            for &got in bad_lens {
+                let before = env.state();
+                assert!(
+                    matches!(
+                        env.set_state(&vec![0.0; got]),
+                        Err(EnvError::StateLength { env, got: g, expected })
+                            if env == id && g == got && expected == len
+                    ),
+                    "{id}"
+                );
+                assert_eq!(
+                    env.state(),
+                    before,
+                    "{id}: a rejected state changes nothing"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn custom_time_limit_truncates_every_environment() {
         for &id in list() {
             let mut env = make_with_max_steps(id, 3).unwrap();

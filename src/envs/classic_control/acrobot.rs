@@ -190,8 +190,8 @@ impl Physics for AcrobotPhysics {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Environment;
     use super::super::test_support::{assert_reset_within, replay_fixture};
-    use super::super::{EnvError, Environment, check_action};
     use super::*;
 
     #[test]
@@ -207,28 +207,6 @@ mod tests {
         let mut env = Acrobot::new();
         assert_reset_within(&mut env, &[(-0.1, 0.1); 4]);
         assert!(env.state().iter().all(|&v| v == v as f32 as f64));
-    }
-
-    #[test]
-    fn errors() {
-        let mut env = Acrobot::new();
-        assert!(check_action(&env, 2).is_ok());
-        assert!(matches!(
-            check_action(&env, 3),
-            Err(EnvError::ActionOutOfRange {
-                action: 3,
-                num_actions: 3,
-                ..
-            })
-        ));
-        assert!(matches!(
-            env.set_state(&[0.0; 6]),
-            Err(EnvError::StateLength {
-                got: 6,
-                expected: 4,
-                ..
-            })
-        ));
     }
 
     #[test]

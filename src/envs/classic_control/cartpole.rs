@@ -116,8 +116,8 @@ impl Physics for CartPolePhysics {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Environment;
     use super::super::test_support::{assert_reset_within, cartpole_balance, replay_fixture};
-    use super::super::{EnvError, Environment, check_action};
     use super::*;
     use rand::SeedableRng;
 
@@ -132,28 +132,6 @@ mod tests {
     #[test]
     fn reset_within_gymnasium_range() {
         assert_reset_within(&mut CartPole::new(), &[(-0.05, 0.05); 4]);
-    }
-
-    #[test]
-    fn errors() {
-        let mut env = CartPole::new();
-        assert!(check_action(&env, 1).is_ok());
-        assert!(matches!(
-            check_action(&env, 2),
-            Err(EnvError::ActionOutOfRange {
-                action: 2,
-                num_actions: 2,
-                ..
-            })
-        ));
-        assert!(matches!(
-            env.set_state(&[0.0; 3]),
-            Err(EnvError::StateLength {
-                got: 3,
-                expected: 4,
-                ..
-            })
-        ));
     }
 
     #[test]

@@ -90,8 +90,8 @@ impl Physics for MountainCarPhysics {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Environment;
     use super::super::test_support::{assert_reset_within, replay_fixture};
-    use super::super::{EnvError, Environment, check_action};
     use super::*;
     use rand::SeedableRng;
 
@@ -107,28 +107,6 @@ mod tests {
     fn reset_within_gymnasium_range() {
         let mut env = MountainCar::new();
         assert_reset_within(&mut env, &[(-0.6, -0.4), (0.0, 0.0)]);
-    }
-
-    #[test]
-    fn errors() {
-        let mut env = MountainCar::new();
-        assert!(check_action(&env, 0).is_ok());
-        assert!(matches!(
-            check_action(&env, 7),
-            Err(EnvError::ActionOutOfRange {
-                action: 7,
-                num_actions: 3,
-                ..
-            })
-        ));
-        assert!(matches!(
-            env.set_state(&[0.0]),
-            Err(EnvError::StateLength {
-                got: 1,
-                expected: 2,
-                ..
-            })
-        ));
     }
 
     #[test]

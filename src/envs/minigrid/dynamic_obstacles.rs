@@ -222,8 +222,8 @@ impl DynamicObstacles {
 mod tests {
     use std::collections::HashMap;
 
+    use super::super::Environment;
     use super::super::test_support::{load_fixture, replay};
-    use super::super::{EnvError, Environment, check_action};
     use super::*;
 
     #[test]
@@ -347,21 +347,6 @@ mod tests {
         assert!(env.step_with_obstacle_moves(2, &[(2, 3), (1, 3)]).is_err());
         assert!(env.step_with_obstacle_moves(2, &[(2, 1)]).is_err());
         assert_eq!(env.state(), s);
-    }
-
-    #[test]
-    fn errors() {
-        let mut env = DynamicObstacles::new();
-        assert!(check_action(&env, 2).is_ok());
-        assert!(check_action(&env, 3).is_err());
-        assert!(matches!(
-            env.set_state(&[0.0; 81]),
-            Err(EnvError::StateLength {
-                got: 81,
-                expected: 85,
-                ..
-            })
-        ));
     }
 
     #[test]

@@ -48,9 +48,9 @@ impl Task for EmptyTask {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Environment;
     use super::super::grid::Action;
     use super::super::test_support::{ALL_ACTIONS, replay_plain, shortest_solution};
-    use super::super::{EnvError, Environment, check_action};
     use super::*;
     use rand::SeedableRng;
 
@@ -73,28 +73,6 @@ mod tests {
             shortest_solution(env.world(), &ALL_ACTIONS),
             Some(5), // forward, forward, right, forward, forward
         );
-    }
-
-    #[test]
-    fn errors() {
-        let mut env = Empty::new();
-        assert!(check_action(&env, 6).is_ok());
-        assert!(matches!(
-            check_action(&env, 7),
-            Err(EnvError::ActionOutOfRange {
-                action: 7,
-                num_actions: 7,
-                ..
-            })
-        ));
-        assert!(matches!(
-            env.set_state(&[0.0; 80]),
-            Err(EnvError::StateLength {
-                got: 80,
-                expected: 81,
-                ..
-            })
-        ));
     }
 
     #[test]
