@@ -1,10 +1,11 @@
 //! Architecture domain: NAS-Bench-101 cells (Ying et al., ICML 2019) built in burn and trained
 //! on the UCI digits.
 //!
-//! - cells as programs, their sampling and mutation: [`crate::program::cell`],
+//! - [`cell`]: cells as programs, their sampling, mutation and rules,
 //! - [`network`]: the burn network of a cell,
 //! - [`task`], [`evaluator`], [`fingerprint`]: task files, scoring, functional hash.
 
+pub mod cell;
 pub mod evaluator;
 pub mod fingerprint;
 pub mod network;
