@@ -56,7 +56,7 @@ pub fn build_evaluator(
     let d = crate::datasets::digits::load(&task.training.data, crate::task::task_dir(origin))
         .map_err(|e| anyhow!("task `{origin}`: {e:#}"))?;
     let data = crate::datasets::digits::split(&d, task.training.split_seed, 0.6, 0.2);
-    let device = crate::domains::rl_loss::device::parse(device)?;
+    let device = crate::nn::device::parse(device)?;
     Ok(Arc::new(ArchitectureEvaluator::new(
         space, task, data, device,
     )))
