@@ -54,6 +54,7 @@ pub mod evolution;
 pub mod export;
 pub mod guide;
 pub mod hashing;
+pub mod nn;
 pub mod program;
 pub mod space;
 pub mod task;

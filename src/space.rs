@@ -16,6 +16,7 @@
 //! A space whose inputs come from the data (symbolic regression) writes
 //! `task_inputs = "float"` instead of `inputs`; the task's variables become the inputs.
 
+use crate::program::structure::ProgramStructure;
 use crate::program::{DType, Input, OpId};
 use serde::Deserialize;
 
@@ -112,6 +113,9 @@ struct CellFile {
 /// to `interior_nodes` op nodes (each sums its inputs, then applies its op), and a `cell_output`
 /// node summing its inputs — generated and mutated the NAS-Bench-101 way, not by program
 /// mutations.
+///
+/// Plain data here; its sampling, mutation and rules (its [`ProgramStructure`] implementation)
+/// belong to the architecture domain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellSpec {
     /// Interior (op) nodes of every cell (5 in NAS-Bench-101).
@@ -289,6 +293,12 @@ impl SearchSpace {
                 .collect();
         }
         self
+    }
+
+    /// The constrained program family of this space (its `[cell]` table), if any: generation,
+    /// mutation and validation defer to it.
+    pub fn structure(&self) -> Option<&dyn ProgramStructure> {
+        self.cell.as_ref().map(|c| c as &dyn ProgramStructure)
     }
 
     /// Index of the input called `name`.

@@ -1,4 +1,5 @@
-//! Paired comparisons of two programs evaluated under the same seeds.
+//! Paired comparisons of two programs evaluated under the same seeds, and the mean they share
+//! with [`super::ablation`].
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -25,7 +26,8 @@ pub struct PairedComparison {
     pub p_permutation: f64,
 }
 
-fn mean(v: &[f64]) -> f64 {
+/// Arithmetic mean; 0 for an empty slice.
+pub fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 

@@ -7,7 +7,7 @@
 //! Program Search", 2024). Every run is a deterministic campaign in its own archive under
 //! `OUT/archives/`.
 //!
-//! Written to `OUT/`:
+//! Written to `OUT/` (statistics in [`crate::analysis::ablation`]):
 //! - `runs.csv`: per run, its final best fitness, real evaluations, candidates and wall seconds
 //!   (the discriminator's training and inference included);
 //! - `curves_evaluations.csv`: per arm, the mean (and min/max over seeds) best fitness after each
@@ -21,13 +21,16 @@
 //!   target counts as speedup 0, so the interval is conservative);
 //! - `curves.svg`: both mean curves per arm.
 
+use crate::analysis::ablation::{
+    Trajectory, bootstrap_speedup, mean_curve_evaluations, mean_curve_seconds,
+};
 use crate::archive::{Archive, CandidateRecord, Stats};
 use crate::evolution::{Campaign, CampaignConfig, CampaignObserver};
 use crate::guide::GuideKind;
 use crate::space::SearchSpace;
 use anyhow::{Context, anyhow};
 use clap::Args;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -95,10 +98,10 @@ pub struct AblateArgs {
 /// The three arms.
 const ARMS: [&str; 3] = ["re", "re+fec", "re+fec+disc"];
 
-/// One run's trajectory: after each real evaluation, (wall seconds, best fitness so far).
+/// One run's trajectory, recorded as the campaign inserts results.
 #[derive(Default)]
 struct Trace {
-    points: Vec<(f64, f64)>,
+    curve: Trajectory,
     best: f64,
 }
 
@@ -106,8 +109,9 @@ impl CampaignObserver for Trace {
     fn on_insert(&mut self, _: &CandidateRecord, stats: &Stats, _: u64) {
         let best = stats.best.map(|b| b.1).unwrap_or(f64::NEG_INFINITY);
         self.best = best;
-        while (self.points.len() as u64) < stats.evaluations {
-            self.points.push((stats.wall_secs, best));
+        let points = &mut self.curve.points;
+        while (points.len() as u64) < stats.evaluations {
+            points.push((stats.wall_secs, best));
         }
     }
 }
@@ -118,46 +122,6 @@ struct Run {
     trace: Trace,
     candidates: u64,
     wall: f64,
-}
-
-/// Best fitness after `e` evaluations (1-based), carrying the last value forward.
-fn at_eval(t: &Trace, e: usize) -> f64 {
-    match t.points.get(e.saturating_sub(1)) {
-        Some(p) => p.1,
-        None => t.points.last().map(|p| p.1).unwrap_or(f64::NEG_INFINITY),
-    }
-}
-
-/// Best fitness at wall time `s`.
-fn at_time(t: &Trace, s: f64) -> f64 {
-    let k = t.points.partition_point(|p| p.0 <= s);
-    if k == 0 {
-        f64::NEG_INFINITY
-    } else {
-        t.points[k - 1].1
-    }
-}
-
-fn mean(v: impl Iterator<Item = f64>) -> f64 {
-    let v: Vec<f64> = v.collect();
-    v.iter().sum::<f64>() / v.len().max(1) as f64
-}
-
-/// First grid index where `curve` reaches `target` (with a 1e-12 slack).
-fn first_reach(curve: &[f64], target: f64) -> Option<usize> {
-    curve.iter().position(|&f| f >= target - 1e-12)
-}
-
-/// A bootstrap resample (with replacement) of runs.
-fn resample<'a>(rs: &[&'a Run], rng: &mut ChaCha8Rng) -> Vec<&'a Run> {
-    (0..rs.len())
-        .map(|_| rs[rng.random_range(0..rs.len())])
-        .collect()
-}
-
-fn quantile(v: &mut [f64], q: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * q).round() as usize]
 }
 
 pub fn ablate(a: AblateArgs) -> anyhow::Result<()> {
@@ -222,7 +186,12 @@ pub fn ablate(a: AblateArgs) -> anyhow::Result<()> {
 }
 
 fn write_outputs(out: &Path, runs: &[Run], e_max: usize, k: usize) -> anyhow::Result<()> {
-    let by_arm = |arm: usize| -> Vec<&Run> { runs.iter().filter(|r| r.arm == arm).collect() };
+    let by_arm = |arm: usize| -> Vec<&Trajectory> {
+        runs.iter()
+            .filter(|r| r.arm == arm)
+            .map(|r| &r.trace.curve)
+            .collect()
+    };
     let mut csv = String::from("arm,seed,best_fitness,evaluations,candidates,wall_secs\n");
     for r in runs {
         writeln!(
@@ -231,7 +200,7 @@ fn write_outputs(out: &Path, runs: &[Run], e_max: usize, k: usize) -> anyhow::Re
             ARMS[r.arm],
             r.seed,
             r.trace.best,
-            r.trace.points.len(),
+            r.trace.curve.points.len(),
             r.candidates,
             r.wall
         )?;
@@ -241,30 +210,19 @@ fn write_outputs(out: &Path, runs: &[Run], e_max: usize, k: usize) -> anyhow::Re
     // Mean curves against evaluations (1..=e_max) and seconds (1000 points).
     let t_max = runs.iter().map(|r| r.wall).fold(0.0, f64::max).max(1e-9);
     let times: Vec<f64> = (1..=1000).map(|i| t_max * i as f64 / 1000.0).collect();
-    let eval_curve = |rs: &[&Run]| -> Vec<f64> {
-        (1..=e_max)
-            .map(|e| mean(rs.iter().map(|r| at_eval(&r.trace, e))))
-            .collect()
-    };
-    let time_curve = |rs: &[&Run]| -> Vec<f64> {
-        times
-            .iter()
-            .map(|&t| mean(rs.iter().map(|r| at_time(&r.trace, t))))
-            .collect()
-    };
     let mut ce = String::from("arm,evaluations,mean_best,min_best,max_best\n");
     let mut cs = String::from("arm,seconds,mean_best\n");
     let mut curves = Vec::new();
     for (arm, name) in ARMS.iter().enumerate() {
         let rs = by_arm(arm);
-        let m = eval_curve(&rs);
+        let m = mean_curve_evaluations(&rs, e_max);
         for (i, v) in m.iter().enumerate() {
-            let vals: Vec<f64> = rs.iter().map(|r| at_eval(&r.trace, i + 1)).collect();
+            let vals: Vec<f64> = rs.iter().map(|r| r.best_after(i + 1)).collect();
             let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             writeln!(ce, "{name},{},{v},{lo},{hi}", i + 1)?;
         }
-        let mt = time_curve(&rs);
+        let mt = mean_curve_seconds(&rs, &times);
         for (t, v) in times.iter().zip(&mt) {
             writeln!(cs, "{name},{t},{v}")?;
         }
@@ -278,59 +236,34 @@ fn write_outputs(out: &Path, runs: &[Run], e_max: usize, k: usize) -> anyhow::Re
     let mut sp = String::from(
         "arm,reference,target,reference_evaluations,arm_evaluations,speedup_evaluations,ci_low,ci_high,reference_secs,arm_secs,speedup_secs,ci_low_secs,ci_high_secs\n",
     );
-    let speed = |base: &[&Run],
-                 arm: &[&Run]|
-     -> (
-        f64,
-        Option<usize>,
-        Option<usize>,
-        Option<usize>,
-        Option<usize>,
-    ) {
-        let be = eval_curve(base);
-        let target = *be.last().expect("curve");
-        let (bt, at) = (time_curve(base), time_curve(arm));
-        (
-            target,
-            first_reach(&be, target),
-            first_reach(&eval_curve(arm), target),
-            first_reach(&bt, target),
-            first_reach(&at, target),
-        )
-    };
-    let ratio = |b: Option<usize>, a: Option<usize>| match (b, a) {
-        (Some(b), Some(a)) => (b + 1) as f64 / (a + 1) as f64,
-        _ => 0.0,
-    };
     let fmt_opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for (arm, reference) in [(1usize, 0usize), (2, 0), (2, 1)] {
-        let (base, guided) = (by_arm(reference), by_arm(arm));
-        let (target, be, ae, bt, at) = speed(&base, &guided);
-        let mut boot_e = Vec::new();
-        let mut boot_t = Vec::new();
-        for _ in 0..1000 {
-            let b = resample(&base, &mut rng);
-            let g = resample(&guided, &mut rng);
-            let (_, be, ae, bt, at) = speed(&b, &g);
-            boot_e.push(ratio(be, ae));
-            boot_t.push(ratio(bt, at));
-        }
+        let s = bootstrap_speedup(
+            &by_arm(reference),
+            &by_arm(arm),
+            e_max,
+            &times,
+            1000,
+            &mut rng,
+        );
+        let r = s.reach;
         let secs = |i: Option<usize>| i.map(|i| times[i]);
         writeln!(
             sp,
-            "{},{},{target},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             ARMS[arm],
             ARMS[reference],
-            fmt_opt(be.map(|i| (i + 1) as f64)),
-            fmt_opt(ae.map(|i| (i + 1) as f64)),
-            ratio(be, ae),
-            quantile(&mut boot_e, 0.025),
-            quantile(&mut boot_e, 0.975),
-            fmt_opt(secs(bt)),
-            fmt_opt(secs(at)),
-            ratio(bt, at),
-            quantile(&mut boot_t, 0.025),
-            quantile(&mut boot_t, 0.975),
+            r.target,
+            fmt_opt(r.reference_evaluations.map(|i| (i + 1) as f64)),
+            fmt_opt(r.arm_evaluations.map(|i| (i + 1) as f64)),
+            r.speedup_evaluations(),
+            s.evaluations.low,
+            s.evaluations.high,
+            fmt_opt(secs(r.reference_secs)),
+            fmt_opt(secs(r.arm_secs)),
+            r.speedup_secs(),
+            s.secs.low,
+            s.secs.high,
         )?;
     }
     std::fs::write(out.join("speedup.csv"), &sp)?;

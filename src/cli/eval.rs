@@ -154,7 +154,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
         return eval_generic(&args, program, space, &spec);
     }
     let tasks = load_tasks(&spec)?;
-    let device = crate::domains::rl_loss::device::parse(&a.device)?;
+    let device = crate::nn::device::parse(&a.device)?;
     let ev = RlLossEvaluator::new(space, tasks.clone(), device)?;
     let pool = a.pool()?;
     let jobs: Vec<(u64, usize)> = (0..a.seeds)

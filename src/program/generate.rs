@@ -91,8 +91,8 @@ pub fn random_node(
 /// Returns `None` only if no valid program was found after [`MAX_TRIES`] attempts (a space whose
 /// ops cannot produce its output type).
 pub fn random_program(space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<Program> {
-    if let Some(cell) = &space.cell {
-        return super::cell::random_cell(space, cell, rng);
+    if let Some(structure) = space.structure() {
+        return structure.random_program(space, rng);
     }
     for _ in 0..MAX_TRIES {
         let [lo, hi] = space.init_nodes;

@@ -5,7 +5,6 @@
 //! Nodes that do not reach the output ("dead" nodes) are kept: they matter for neutral drift
 //! (Real et al., AutoML-Zero, ICML 2020, §4).
 
-pub mod cell;
 pub mod dtype;
 pub mod generate;
 pub mod graph;
@@ -13,8 +12,10 @@ pub mod interpreter;
 pub mod mutate;
 pub mod ops;
 pub mod print;
+pub mod prune;
 pub mod qnetwork;
 pub mod simplify;
+pub mod structure;
 pub mod validate;
 pub mod value;
 

@@ -89,8 +89,8 @@ pub fn mutate(
     cfg: &MutationConfig,
     rng: &mut ChaCha8Rng,
 ) -> (Program, MutationKind) {
-    if let Some(cell) = &space.cell {
-        return super::cell::mutate_cell(parent, space, cell, rng);
+    if let Some(structure) = space.structure() {
+        return structure.mutate(parent, space, rng);
     }
     let total: f64 = cfg.weights.iter().sum();
     for _ in 0..MAX_TRIES {

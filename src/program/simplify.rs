@@ -56,7 +56,7 @@ fn is_elementwise(op: OpId) -> bool {
 pub fn simplify(p: &Program) -> Program {
     // Cells are layers with their own weights, not algebra: only NAS-Bench-101's pruning applies.
     if p.nodes.iter().any(|n| n.op.spec().variadic) {
-        return super::cell::pruned(p);
+        return super::prune::prune_sums(p);
     }
     let Ok(types) = infer_types(p) else {
         return p.without_dead_nodes();

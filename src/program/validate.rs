@@ -109,9 +109,15 @@ pub enum ProgramError {
         /// The limit.
         max: usize,
     },
-    /// A NAS-Bench-101 cell rule is broken (too many edges, no input-to-output path, …).
-    #[error("invalid cell: {0}")]
-    Cell(String),
+    /// A rule of the space's program family is broken (for NAS-Bench-101 cells: too many
+    /// edges, no input-to-output path, …).
+    #[error("invalid {kind}: {message}")]
+    Structure {
+        /// The family ([`super::structure::ProgramStructure::kind`]), e.g. `cell`.
+        kind: &'static str,
+        /// The broken rule.
+        message: String,
+    },
     /// The program's inputs differ from the space's.
     #[error("program inputs ({got}) do not match the inputs of space `{space}` ({expected})")]
     InputsMismatch {
@@ -208,9 +214,14 @@ pub fn validate(p: &Program, space: &SearchSpace) -> Result<(), ProgramError> {
             });
         }
     }
-    // Cell rules first: they name a cut or overfull cell better than a type error would.
-    if let Some(cell) = &space.cell {
-        super::cell::check(p, cell).map_err(ProgramError::Cell)?;
+    // Structure rules first: they name a cut or overfull cell better than a type error would.
+    if let Some(structure) = space.structure() {
+        structure
+            .check(p)
+            .map_err(|message| ProgramError::Structure {
+                kind: structure.kind(),
+                message,
+            })?;
     }
     let types = infer_types(p)?;
     let out_t = types[p.output];

@@ -1,10 +1,11 @@
 //! Architecture domain: NAS-Bench-101 cells (Ying et al., ICML 2019) built in burn and trained
 //! on the UCI digits.
 //!
-//! - cells as programs, their sampling and mutation: [`crate::program::cell`],
+//! - [`cell`]: cells as programs, their sampling, mutation and rules,
 //! - [`network`]: the burn network of a cell,
 //! - [`task`], [`evaluator`], [`fingerprint`]: task files, scoring, functional hash.
 
+pub mod cell;
 pub mod evaluator;
 pub mod fingerprint;
 pub mod network;
@@ -55,7 +56,7 @@ pub fn build_evaluator(
     let d = crate::datasets::digits::load(&task.training.data, crate::task::task_dir(origin))
         .map_err(|e| anyhow!("task `{origin}`: {e:#}"))?;
     let data = crate::datasets::digits::split(&d, task.training.split_seed, 0.6, 0.2);
-    let device = crate::domains::rl_loss::device::parse(device)?;
+    let device = crate::nn::device::parse(device)?;
     Ok(Arc::new(ArchitectureEvaluator::new(
         space, task, data, device,
     )))

@@ -8,7 +8,7 @@
 //! hash* (its op and the sorted hashes of its inputs), so two isomorphic cells — the same graph
 //! with vertices numbered differently — build the same network with the same weights.
 
-use crate::program::cell::Cell;
+use super::cell::Cell;
 use crate::program::{DType, Program};
 use burn::module::{Module, Param};
 use burn::nn::conv::Conv2d;

@@ -4,7 +4,7 @@
 use crate::datasets::digits::{
     Digits, Minibatches, NUM_CLASSES, NUM_FEATURES, cross_entropy, loss_and_accuracy,
 };
-use crate::domains::rl_loss::dqn::QNetwork;
+use crate::nn::Mlp;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
 use rand::SeedableRng;
@@ -44,10 +44,10 @@ pub struct MlpReport {
 }
 
 /// Mean cross-entropy and accuracy of `net` on `data` (no gradient).
-pub fn evaluate(net: &QNetwork, data: &Digits, device: &Device) -> (f64, f64) {
+pub fn evaluate(net: &Mlp, data: &Digits, device: &Device) -> (f64, f64) {
     let idx: Vec<usize> = (0..data.len()).collect();
     let (x, _) = data.tensors(&idx, device);
-    loss_and_accuracy(net.snapshot().q_values(x), data)
+    loss_and_accuracy(net.snapshot().forward(x), data)
 }
 
 /// Trains an MLP `64 → hidden… → 10` on `train` with `optim` for `run.steps` minibatch steps
@@ -62,7 +62,7 @@ pub fn train(
 ) -> MlpReport {
     let autodiff = device.clone().autodiff();
     let mut rng = ChaCha8Rng::seed_from_u64(run.seed);
-    let mut net = QNetwork::new(NUM_FEATURES, &run.hidden, NUM_CLASSES, &mut rng, &autodiff);
+    let mut net = Mlp::new(NUM_FEATURES, &run.hidden, NUM_CLASSES, &mut rng, &autodiff);
     let mut batches = Minibatches::new(train.len(), run.batch_size);
     let (mut non_finite, mut timed_out, mut steps) = (false, false, 0);
     while steps < run.steps {
@@ -72,7 +72,7 @@ pub fn train(
         }
         let idx = batches.next_batch(&mut rng).to_vec();
         let (x, onehot) = train.tensors(&idx, &autodiff);
-        let loss = cross_entropy(net.q_values(x), onehot);
+        let loss = cross_entropy(net.forward(x), onehot);
         let value = loss.clone().into_scalar::<f32>();
         if !value.is_finite() {
             non_finite = true;

@@ -94,7 +94,7 @@ pub fn build_evaluator(
             held_out.push(load_task(&origin, &src.text)?);
         }
     }
-    let device = crate::domains::rl_loss::device::parse(device)?;
+    let device = crate::nn::device::parse(device)?;
     Ok(Arc::new(OptimizerEvaluator::new(
         space, train, held_out, device,
     )))

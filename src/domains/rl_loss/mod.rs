@@ -7,7 +7,6 @@
 //! - [`task`] and [`evaluator`]: task files and scoring.
 
 pub mod burn_loss;
-pub mod device;
 pub mod dqn;
 pub mod evaluator;
 pub mod probe;
@@ -98,6 +97,6 @@ pub fn build_evaluator(
         }
     }
     let tasks = load_tasks(spec)?;
-    let device = device::parse(device)?;
+    let device = crate::nn::device::parse(device)?;
     Ok(Arc::new(RlLossEvaluator::new(space, tasks, device)?))
 }

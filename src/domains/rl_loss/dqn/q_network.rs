@@ -1,33 +1,29 @@
 //! The Q-network: an MLP with ReLU hidden layers mapping observations to one Q-value per action
 //! (ICLR 2021 appendix A: 256-256 ReLU for the classic-control tasks).
 
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::Linear;
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::host_mlp::{HostLayer, HostMlp, argmax_and_max_abs};
-use rand::Rng;
+use crate::nn::Mlp;
 use rand_chacha::ChaCha8Rng;
 
 /// MLP Q-network `Q(s, ·; θ)`: `obs_dim → hidden_sizes… → num_actions`, ReLU between layers,
-/// linear output.
+/// linear output (a [`Mlp`]).
 ///
 /// A network whose parameters live on an autodiff device is trainable (its outputs carry
 /// gradients to θ); a copy made with [`QNetwork::snapshot`] lives on the plain device and
 /// its outputs carry no gradient (the target network and action selection use such copies).
 #[derive(Module, Debug)]
 pub struct QNetwork {
-    /// Dense layers, input to output; every layer but the last is followed by a ReLU.
-    layers: Vec<Linear>,
+    /// The MLP `S → … → A`.
+    mlp: Mlp,
 }
 
 impl QNetwork {
-    /// Builds a network with weights drawn from `rng` (deterministic per seed and independent of
-    /// burn's global RNG, so concurrent runs stay reproducible).
-    ///
-    /// Initialization matches burn's and PyTorch's `Linear` default: weight and bias each
-    /// `U(-1/√fan_in, 1/√fan_in)` (Kaiming-uniform with gain 1/√3). Parameters are created on
+    /// Builds a network with weights drawn from `rng` as [`Mlp::new`] does (burn's and
+    /// PyTorch's `Linear` default init, deterministic per seed). Parameters are created on
     /// `device` (pass an autodiff device to train the network).
     ///
     /// # Panics
@@ -39,31 +35,9 @@ impl QNetwork {
         rng: &mut ChaCha8Rng,
         device: &Device,
     ) -> Self {
-        assert!(obs_dim > 0 && num_actions > 0 && !hidden_sizes.contains(&0));
-        let mut sizes = Vec::with_capacity(hidden_sizes.len() + 2);
-        sizes.push(obs_dim);
-        sizes.extend_from_slice(hidden_sizes);
-        sizes.push(num_actions);
-        let layers = sizes
-            .windows(2)
-            .map(|w| {
-                let (fan_in, fan_out) = (w[0], w[1]);
-                let bound = 1.0 / (fan_in as f64).sqrt();
-                let mut uniform = |n: usize| -> Vec<f32> {
-                    (0..n)
-                        .map(|_| rng.random_range(-bound..bound) as f32)
-                        .collect()
-                };
-                // burn stores the weight as [d_input, d_output] (O = I·W + b).
-                let weight = uniform(fan_in * fan_out);
-                let bias = uniform(fan_out);
-                Linear {
-                    weight: Param::from_data(TensorData::new(weight, [fan_in, fan_out]), device),
-                    bias: Some(Param::from_data(TensorData::new(bias, [fan_out]), device)),
-                }
-            })
-            .collect();
-        Self { layers }
+        Self {
+            mlp: Mlp::new(obs_dim, hidden_sizes, num_actions, rng, device),
+        }
     }
 
     /// The same network in f64 for the CPU interpreter (weights `[out × in]`, row-major).
@@ -89,22 +63,10 @@ impl QNetwork {
     /// the result is `[B, A]` (`A` = number of actions).
     ///
     /// On a trainable (autodiff) network the result is tracked and gradients flow to θ; on a
-    /// snapshot (plain device) `states` is moved off autodiff first so the whole forward pass
-    /// runs without recording a graph and the result carries no gradient.
+    /// snapshot (plain device) the forward pass records no graph and the result carries no
+    /// gradient.
     pub fn q_values(&self, states: Tensor<2>) -> Tensor<2> {
-        let mut x = if self.is_trainable() {
-            states
-        } else {
-            states.without_autodiff()
-        };
-        let last = self.layers.len() - 1;
-        for (i, layer) in self.layers.iter().enumerate() {
-            x = layer.forward(x);
-            if i < last {
-                x = relu(x);
-            }
-        }
-        x
+        self.mlp.forward(states)
     }
 
     /// A copy of the current parameters on the plain (non-autodiff) device: outputs carry no
@@ -115,27 +77,24 @@ impl QNetwork {
 
     /// Whether the parameters live on an autodiff device (outputs carry gradients).
     pub fn is_trainable(&self) -> bool {
-        self.layers[0].weight.val().is_autodiff()
+        self.mlp.is_trainable()
     }
 
     /// Length of the observation vector the network expects (`S`).
     pub fn obs_dim(&self) -> usize {
-        self.layers[0].weight.shape().dims::<2>()[0]
+        self.mlp.input_width()
     }
 
     /// Number of actions (`A`, the width of [`QNetwork::q_values`]'s output).
     pub fn num_actions(&self) -> usize {
-        self.layers[self.layers.len() - 1]
-            .weight
-            .shape()
-            .dims::<2>()[1]
+        self.mlp.output_width()
     }
 
     /// Greedy action for one observation, plus the largest |Q| among its actions (for the
     /// divergence check). Ties go to the lowest action index; a NaN Q-value yields
     /// `max_abs_q = NaN`. Call on a snapshot to avoid recording an autodiff graph.
     pub fn greedy_action(&self, obs: &[f64]) -> (usize, f64) {
-        let device = self.layers[0].weight.val().device();
+        let device = self.layers()[0].weight.val().device();
         let data = TensorData::new(
             obs.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
             [1, obs.len()],
@@ -148,7 +107,7 @@ impl QNetwork {
     pub fn to_host(&self) -> HostMlp {
         HostMlp {
             layers: self
-                .layers
+                .layers()
                 .iter()
                 .map(|l| {
                     let [fan_in, fan_out] = l.weight.val().dims();
@@ -170,13 +129,13 @@ impl QNetwork {
     /// trainable).
     pub fn from_host(host: &HostMlp, device: &Device) -> Self {
         Self {
-            layers: host.to_linears(device),
+            mlp: Mlp::from_layers(host.to_linears(device)),
         }
     }
 
     /// The dense layers, input to output (ReLU after every one but the last).
     pub(super) fn layers(&self) -> &[Linear] {
-        &self.layers
+        self.mlp.layers()
     }
 }
 
@@ -207,7 +166,7 @@ mod tests {
         assert_eq!(qa.shape().as_slice(), &[3, 2]);
         assert_eq!(qa, b.q_values(s.clone()).into_data());
         assert_ne!(qa, c.q_values(s).into_data());
-        let w = a.layers[0].weight.val().into_data();
+        let w = a.layers()[0].weight.val().into_data();
         assert!(w.as_slice::<f32>().unwrap().iter().all(|x| x.abs() <= 0.5));
     }
 

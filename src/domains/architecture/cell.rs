@@ -7,10 +7,15 @@
 //! value indices are the vertex numbers, and the arguments of node `j` are the sources of the
 //! edges into `j` — so the adjacency matrix and the program are the same thing. Interior nodes
 //! off every input-to-output path (even with no arguments) are dead code, as in NAS-Bench-101's
-//! pruning.
+//! pruning (see [`crate::program::prune`]).
+//!
+//! The space's `[cell]` table ([`CellSpec`]) is this module's [`ProgramStructure`]: spaces that
+//! have one are sampled, mutated and checked here.
 
-use super::mutate::MutationKind;
-use super::{DType, Input, Node, OpId, Program};
+use crate::program::mutate::MutationKind;
+use crate::program::structure::ProgramStructure;
+use crate::program::validate::validate;
+use crate::program::{DType, Input, Node, OpId, Program};
 use crate::space::{CellSpec, SearchSpace};
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -124,25 +129,6 @@ impl Cell {
     }
 }
 
-/// The cell with NAS-Bench-101's pruning applied: edges into or out of vertices off every
-/// input-to-output path are dropped, then those vertices (now dead code) are removed. Programs
-/// that are not cells come back without dead nodes only.
-pub fn pruned(p: &Program) -> Program {
-    let Ok(mut cell) = Cell::from_program(p) else {
-        return p.without_dead_nodes();
-    };
-    let live = cell.on_path();
-    let v = cell.vertices();
-    for i in 0..v {
-        for j in 0..v {
-            if !(live[i] && live[j]) {
-                cell.edges[i][j] = false;
-            }
-        }
-    }
-    cell.to_program(&p.inputs[0]).without_dead_nodes()
-}
-
 /// The space's cell rules: layout, interior ops, at most `interior_nodes` interior vertices and
 /// `max_edges` edges, and a path from the input to the output.
 ///
@@ -191,7 +177,7 @@ pub fn random_cell(space: &SearchSpace, spec: &CellSpec, rng: &mut ChaCha8Rng) -
     let input = space.inputs.first()?;
     for _ in 0..MAX_TRIES {
         let p = random_matrix(spec.interior_nodes, spec, rng).to_program(input);
-        if super::validate::validate(&p, space).is_ok() {
+        if validate(&p, space).is_ok() {
             return Some(p);
         }
     }
@@ -241,12 +227,35 @@ pub fn mutate_cell(
             continue;
         }
         let p = child.to_program(&parent.inputs[0]);
-        if super::validate::validate(&p, space).is_ok() {
+        if validate(&p, space).is_ok() {
             return (p, MutationKind::CellMutation);
         }
     }
     let p = random_cell(space, spec, rng).unwrap_or_else(|| parent.clone());
     (p, MutationKind::NewProgram)
+}
+
+impl ProgramStructure for CellSpec {
+    fn kind(&self) -> &'static str {
+        "cell"
+    }
+
+    fn random_program(&self, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<Program> {
+        random_cell(space, self, rng)
+    }
+
+    fn mutate(
+        &self,
+        parent: &Program,
+        space: &SearchSpace,
+        rng: &mut ChaCha8Rng,
+    ) -> (Program, MutationKind) {
+        mutate_cell(parent, space, self, rng)
+    }
+
+    fn check(&self, program: &Program) -> Result<(), String> {
+        check(program, self)
+    }
 }
 
 #[cfg(test)]
@@ -299,7 +308,7 @@ mod tests {
             ops: vec![conv; 5],
             edges: (0..v).map(|i| (0..v).map(|j| j > i).collect()).collect(),
         };
-        let e = crate::program::validate::validate(&dense.to_program(&input), &s)
+        let e = validate(&dense.to_program(&input), &s)
             .unwrap_err()
             .to_string();
         assert!(e.contains("21 edges, at most 9"), "{e}");
@@ -307,9 +316,62 @@ mod tests {
             ops: vec![conv; 5],
             edges: vec![vec![false; v]; v],
         };
-        let e = crate::program::validate::validate(&cut.to_program(&input), &s)
+        let e = validate(&cut.to_program(&input), &s)
             .unwrap_err()
             .to_string();
         assert!(e.contains("no path from the input"), "{e}");
+    }
+
+    /// NAS-Bench-101's pruning on the cell matrix: edges into or out of vertices off every
+    /// input-to-output path dropped, then dead code removed.
+    fn pruned_on_the_matrix(p: &Program) -> Program {
+        let mut cell = Cell::from_program(p).unwrap();
+        let live = cell.on_path();
+        let v = cell.vertices();
+        for i in 0..v {
+            for j in 0..v {
+                if !(live[i] && live[j]) {
+                    cell.edges[i][j] = false;
+                }
+            }
+        }
+        cell.to_program(&p.inputs[0]).without_dead_nodes()
+    }
+
+    #[test]
+    fn simplify_prunes_cells_as_nas_bench_101_does() {
+        let s = space();
+        let spec = s.cell.clone().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(6);
+        let mut shrunk = 0;
+        for _ in 0..200 {
+            let mut p = random_cell(&s, &spec, &mut rng).unwrap();
+            let want = pruned_on_the_matrix(&p);
+            assert_eq!(crate::program::simplify::simplify(&p), want);
+            shrunk += usize::from(want.nodes.len() < p.nodes.len());
+            // Arguments in any order are the same cell.
+            for n in &mut p.nodes {
+                n.args.reverse();
+            }
+            assert_eq!(crate::program::simplify::simplify(&p), want);
+        }
+        assert!(shrunk > 0, "no random cell had a vertex off the paths");
+    }
+
+    #[test]
+    fn the_space_samples_mutates_and_checks_through_its_cell_rules() {
+        let s = space();
+        let spec = s.cell.clone().unwrap();
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(7), ChaCha8Rng::seed_from_u64(7));
+        let p = crate::program::generate::random_program(&s, &mut a).unwrap();
+        assert_eq!(p, random_cell(&s, &spec, &mut b).unwrap());
+        let cfg = crate::program::mutate::MutationConfig::default();
+        let (c, kind) = crate::program::mutate::mutate(&p, &s, &cfg, &mut a);
+        assert_eq!((c, kind), mutate_cell(&p, &s, &spec, &mut b));
+        assert_eq!(kind, MutationKind::CellMutation);
+        let mut wrong_op = p.clone();
+        wrong_op.nodes[0].op = OpId::by_name("cell_output").unwrap();
+        let e = validate(&wrong_op, &s).unwrap_err().to_string();
+        assert!(e.starts_with("invalid cell: node 1: `cell_output`"), "{e}");
     }
 }
