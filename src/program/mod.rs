@@ -13,7 +13,6 @@ pub mod interpreter;
 pub mod mutate;
 pub mod ops;
 pub mod print;
-pub mod qnetwork;
 pub mod simplify;
 pub mod validate;
 pub mod value;
