@@ -1,5 +1,7 @@
 //! Algebraic simplification for display and export: dead-node elimination, constant folding,
 //! identities (`x − x`, `x·1`, `x + 0`, `−(−x)`, …) and common-subexpression elimination.
+//! The identities come from each op's [`Algebra`](super::ops::Algebra) facts (identity and
+//! absorbing elements, involutions, even functions, …), not from its name.
 //!
 //! Every rewrite preserves the program's values exactly or up to one rounding, under gevo's
 //! protected-op semantics (see [`super::ops`]), for finite inputs. Two consequences:
@@ -368,6 +370,52 @@ mod tests {
         let s = simplify(&p);
         assert_eq!(infix_top(&s), "(6.0 * x0) + x0");
         assert_eq!(s.size(), 3);
+    }
+
+    /// One node: op, arguments, literal.
+    type Term<'a> = (&'a str, &'a [usize], Option<f64>);
+
+    /// A one-input program of `nodes`; the last node is the output.
+    fn over_x0(nodes: &[Term<'_>]) -> Program {
+        Program {
+            inputs: vec![crate::program::Input {
+                name: "x0".into(),
+                dtype: DType::Float,
+            }],
+            nodes: nodes
+                .iter()
+                .map(|(op, args, value)| Node {
+                    op: OpId::by_name(op).unwrap(),
+                    args: args.to_vec(),
+                    value: *value,
+                })
+                .collect(),
+            output: nodes.len(),
+        }
+    }
+
+    #[test]
+    fn each_algebraic_fact_rewrites() {
+        let cases: [(&[Term<'_>], &str); 8] = [
+            (&[("square", &[0], None), ("sqrt", &[1], None)], "abs(x0)"),
+            (&[("neg", &[0], None), ("abs", &[1], None)], "abs(x0)"),
+            (&[("abs", &[0], None), ("square", &[1], None)], "square(x0)"),
+            (&[("sqrt", &[0], None), ("abs", &[1], None)], "sqrt(x0)"),
+            (&[("neg", &[0], None), ("neg", &[1], None)], "x0"),
+            (
+                &[("const", &[], Some(0.0)), ("sub", &[1, 0], None)],
+                "neg(x0)",
+            ),
+            (
+                &[("const", &[], Some(-1.0)), ("mul", &[0, 1], None)],
+                "neg(x0)",
+            ),
+            (&[("max", &[0, 0], None)], "x0"),
+        ];
+        for (nodes, want) in cases {
+            let p = over_x0(nodes);
+            assert_eq!(infix_top(&simplify(&p)), want, "{}", infix_top(&p));
+        }
     }
 
     #[test]

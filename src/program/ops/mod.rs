@@ -20,8 +20,10 @@
 //! Binary arithmetic broadcasts: a `Const` against anything, a `Float` column `[B]` against a
 //! `List` `[B, A]` (per row). The result of an op on a `Prob` is a `List`.
 //!
-//! Ops beyond the built-in ones can be added at run time with [`register`]; they get the next
-//! free ids.
+//! Adding an op is one spec: its kernels, facts and lowerings in the family's file (a search
+//! space then names it). Built-in ops only ever go at the end of the registry (the last family,
+//! or a new family after it), since the structural hash reads ids. Ops beyond the built-in ones
+//! can also be added at run time with [`register`]; they get the next free ids.
 
 mod arithmetic;
 mod cell;
@@ -496,10 +498,10 @@ pub fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
 mod tests {
     use super::*;
 
-    /// The ids and names archives depend on.
+    /// The ids and names archives depend on (ops added later come after these).
     #[test]
     fn builtin_order_is_fixed() {
-        let names: Vec<&str> = BUILTIN.iter().map(|s| s.name).collect();
+        let names: Vec<&str> = BUILTIN.iter().take(48).map(|s| s.name).collect();
         assert_eq!(
             names,
             [
