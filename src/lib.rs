@@ -15,7 +15,7 @@
 //!   "output": 2
 //! }"#, "example").unwrap();
 //! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-//! let mut ctx = KernelContext { networks: &[], rng: &mut rng };
+//! let mut ctx = KernelContext::new(&mut rng);
 //! let x = [Value::column(vec![1.0, 2.0])];
 //! let out = Interpreter::new().run(&p, &x, &mut ctx).data.clone();
 //! assert_eq!(out, vec![2.0, 6.0]);

@@ -2,11 +2,13 @@
 //! float64 agreement with gevo); an optimizer update rule also gets an optax
 //! `GradientTransformation`.
 
-use super::lower::{Arg, Convention, Dialect};
-use super::numpy::{ArrayApi, array_op};
+use super::lower::{Convention, Dialect};
+use super::numpy::ArrayApi;
 use super::python::{PythonTarget, render};
 use super::{ExportError, Format, Origin};
 use crate::program::Program;
+use crate::program::ops::OpSpec;
+use crate::program::ops::lowering::Code;
 
 /// The program as a Python module defining one JAX function.
 ///
@@ -21,7 +23,6 @@ pub fn to_jax(program: &Program, origin: &Origin) -> Result<String, ExportError>
             framework: "JAX",
             imports: &["import jax", "import jax.numpy as jnp"],
             array_type: "jax.Array",
-            helpers: &[],
             noise_param: Some("key: jax.Array"),
             noise_doc: "key: the PRNG key add_gaussian_noise draws from (folded with the node index).",
             scalar_to_array: None,
@@ -76,7 +77,8 @@ def {stem}_optimizer(learning_rate: float):
     )
 }
 
-/// `jax.numpy` spelling: NumPy's, with `jax.nn` reductions and keyed noise.
+/// `jax.numpy` spelling: NumPy's, except where an op has its own JAX spelling (`jax.nn`
+/// reductions, keyed noise).
 struct Jax;
 
 const JNP: ArrayApi = ArrayApi { module: "jnp" };
@@ -98,16 +100,12 @@ impl Dialect for Jax {
         JNP.widen(column)
     }
 
-    fn op(&self, op: &str, args: &[Arg], node: usize) -> Option<String> {
-        let a = args.first().map(|x| x.text.as_str()).unwrap_or("");
-        match op {
-            "logsumexp_list" => Some(format!("jax.nn.logsumexp({a}, axis=1)")),
-            "softmax" => Some(format!("jax.nn.softmax({a}, axis=1)")),
-            "add_gaussian_noise" => Some(format!(
-                "{a} + 0.1 * jax.random.normal(jax.random.fold_in(key, {node}), jnp.shape({a}))"
-            )),
-            _ => array_op("jnp", op, args),
-        }
+    fn code<'s>(&self, op: &'s OpSpec) -> Option<&'s Code> {
+        op.jax_code()
+    }
+
+    fn module(&self) -> &str {
+        JNP.module
     }
 
     fn full_like(&self, like: &str, v: f64) -> String {

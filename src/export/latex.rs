@@ -4,51 +4,9 @@
 
 use super::lower::latex_symbol;
 use super::{ExportError, Origin};
-use crate::program::ops::{DIV_EPS, EXP_CLIP, LOG_EPS, NOISE_STD};
+use crate::program::ops::lowering::{Prec, Snippet, Tex};
 use crate::program::print::format_constant;
 use crate::program::{DType, Program};
-
-/// Binding strength of a rendered expression: parenthesise it where a stronger one is needed.
-const SUM: u8 = 0;
-const PRODUCT: u8 = 1;
-const ATOM: u8 = 2;
-
-/// A rendered subexpression.
-#[derive(Debug, Clone)]
-struct Tex {
-    text: String,
-    prec: u8,
-    /// A Q-value table with an action slot `\cdot` (`Q(s_t, \cdot)`).
-    slot: bool,
-}
-
-impl Tex {
-    fn new(text: String, prec: u8) -> Tex {
-        Tex {
-            text,
-            prec,
-            slot: false,
-        }
-    }
-
-    /// The text, parenthesised if it binds weaker than `min`.
-    fn at(&self, min: u8) -> String {
-        if self.prec < min {
-            format!(r"\left({}\right)", self.text)
-        } else {
-            self.text.clone()
-        }
-    }
-
-    /// Entry `index` of a list: fills the action slot, else subscripts the bracketed list.
-    fn entry(&self, index: &str) -> String {
-        if self.slot {
-            self.text.replace(r"\cdot", index)
-        } else {
-            format!(r"\left[{}\right]_{{{index}}}", self.text)
-        }
-    }
-}
 
 /// The output of `p` as a LaTeX math-mode expression (no delimiters: wrap it in `\[ … \]`,
 /// `$ … $` or an `equation`). Dead nodes are not shown; shared subexpressions are repeated.
@@ -77,29 +35,18 @@ pub fn to_latex(p: &Program) -> String {
 pub fn document(p: &Program, origin: &Origin) -> Result<String, ExportError> {
     crate::program::validate::infer_types(p)?;
     let live = p.live_mask();
-    let used = |op: &str| {
-        p.nodes
-            .iter()
-            .enumerate()
-            .any(|(k, n)| live[p.inputs.len() + k] && n.op.name() == op)
-    };
     let mut out = format!("% Exported by gevo (latex) from {}.\n", origin.describe());
-    let mut legend = Vec::new();
-    if used("div") {
-        legend.push(format!(
-            r"\operatorname{{pdiv}}(x, y) = x / (y + {DIV_EPS:e})"
-        ));
-    }
-    if used("log") {
-        legend.push(format!(
-            r"\operatorname{{plog}}(x) = \ln(|x| + {LOG_EPS:e})"
-        ));
-    }
-    if used("exp") {
-        legend.push(format!(
-            r"\operatorname{{pexp}}(x) = e^{{\min(x, {EXP_CLIP})}}"
-        ));
-    }
+    // The definitions of the protected ops the formula shows.
+    let mut defined: Vec<Snippet> = p
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| live[p.inputs.len() + k])
+        .flat_map(|(_, n)| n.op.spec().lowering.latex_legend.iter().copied())
+        .collect();
+    defined.sort();
+    defined.dedup();
+    let mut legend: Vec<String> = defined.into_iter().map(|d| d.text.to_string()).collect();
     if p.inputs.iter().any(|i| i.name == "discount") {
         legend.push(r"\gamma_t = \gamma (1 - \mathrm{terminated}_t)".into());
     }
@@ -137,7 +84,7 @@ fn input_symbol(p: &Program, i: usize) -> Tex {
         "q_targ_param" => "Q'".to_string(),
         other => latex_symbol(other),
     };
-    Tex::new(text, ATOM)
+    Tex::new(text, Prec::Atom)
 }
 
 fn render(p: &Program, i: usize, memo: &[Option<Tex>]) -> Tex {
@@ -147,145 +94,23 @@ fn render(p: &Program, i: usize, memo: &[Option<Tex>]) -> Tex {
     if node.op.is_const() {
         return literal(node.value.unwrap_or(0.0));
     }
-    let arg = |j: usize| -> Tex {
-        node.args
-            .get(j)
-            .and_then(|&a| memo.get(a).cloned().flatten())
-            .unwrap_or_else(|| Tex::new("?".into(), ATOM))
-    };
-    if node.op.spec().variadic {
-        // A cell node: its layer applied to the sum of its inputs (NAS-Bench-101).
-        let sum = (0..node.args.len())
-            .map(|j| arg(j).text)
-            .collect::<Vec<_>>()
-            .join(" + ");
-        return match node.op.name() {
-            "cell_output" => Tex::new(sum, SUM),
-            name => Tex::new(
-                format!(
-                    r"\operatorname{{{}}}\left({sum}\right)",
-                    name.trim_end_matches("_bn_relu").replace('_', r"\_")
-                ),
-                ATOM,
-            ),
-        };
-    }
-    let a = arg(0);
-    let b = arg(1);
-    let call = |f: &str| Tex::new(format!(r"{f}\left({}\right)", a.text), ATOM);
-    let call2 = |f: &str| Tex::new(format!(r"{f}\left({}, {}\right)", a.text, b.text), ATOM);
-    let over_actions = |f: &str| Tex::new(format!("{f}_{{a}} {}", a.entry("a")), PRODUCT);
-    match node.op.name() {
-        "add" => {
-            let rhs = if b.text.starts_with('-') {
-                b.at(ATOM)
-            } else {
-                b.at(SUM)
-            };
-            Tex::new(format!("{} + {rhs}", a.at(SUM)), SUM)
-        }
-        "sub" => Tex::new(format!("{} - {}", a.at(SUM), b.at(PRODUCT)), SUM),
-        "mul" => Tex::new(
-            format!(r"{} \cdot {}", a.at(PRODUCT), b.at(PRODUCT)),
-            PRODUCT,
-        ),
-        "div" => call2(r"\operatorname{pdiv}"),
-        "max" => call2(r"\max"),
-        "min" => call2(r"\min"),
-        "l2_distance" => Tex::new(
-            format!(
-                r"\tfrac{{1}}{{2}} \left({} - {}\right)^{{2}}",
-                a.at(SUM),
-                b.at(PRODUCT)
-            ),
-            PRODUCT,
-        ),
-        "neg" => Tex::new(format!("-{}", a.at(ATOM)), PRODUCT),
-        "abs" => Tex::new(format!(r"\left\lvert {} \right\rvert", a.text), ATOM),
-        "sin" => call(r"\sin"),
-        "cos" => call(r"\cos"),
-        "tanh" => call(r"\tanh"),
-        "exp" => call(r"\operatorname{pexp}"),
-        "log" => call(r"\operatorname{plog}"),
-        "sqrt" => Tex::new(
-            format!(r"\sqrt{{\left\lvert {} \right\rvert}}", a.text),
-            ATOM,
-        ),
-        "square" => Tex::new(format!("{}^{{2}}", a.at(ATOM)), ATOM),
-        "multiply_tenth" => Tex::new(format!(r"0.1 \cdot {}", a.at(PRODUCT)), PRODUCT),
-        "add_gaussian_noise" => Tex::new(
-            format!(
-                r"{} + \mathcal{{N}}\left(0, {NOISE_STD}^{{2}}\right)",
-                a.at(SUM)
-            ),
-            SUM,
-        ),
-        "sum_list" => over_actions(r"\sum"),
-        "mean_list" => over_actions(r"\operatorname{mean}"),
-        "max_list" => over_actions(r"\max"),
-        "min_list" => over_actions(r"\min"),
-        "std_list" => over_actions(r"\operatorname{std}"),
-        "argmax_list" => over_actions(r"\operatorname*{arg\,max}"),
-        "logsumexp_list" => Tex::new(format!(r"\log \sum_{{a}} \exp {}", a.entry("a")), PRODUCT),
-        "softmax" => call(r"\operatorname{softmax}"),
-        "entropy" => call(r"\mathrm{H}"),
-        "kl_div" => Tex::new(
-            format!(
-                r"\mathrm{{KL}}\left({} \,\middle\|\, {}\right)",
-                a.text, b.text
-            ),
-            ATOM,
-        ),
-        "dot_product" => Tex::new(
-            format!(r"\left\langle {}, {} \right\rangle", a.text, b.text),
-            ATOM,
-        ),
-        "select_list" => Tex::new(a.entry(&b.text), ATOM),
-        "qvalue_list" => Tex {
-            text: format!(r"{}({}, \cdot)", a.text, b.text),
-            prec: ATOM,
-            slot: true,
-        },
-        "sign" => call(r"\operatorname{sign}"),
-        "arctan" => call(r"\arctan"),
-        "pow" => Tex::new(
-            format!(r"\left\lvert {} \right\rvert^{{{}}}", a.text, b.text),
-            ATOM,
-        ),
-        "clip" => call2(r"\operatorname{clip}"),
-        "norm" => Tex::new(format!(r"\left\lVert {} \right\rVert_{{2}}", a.text), ATOM),
-        "interpolate" => {
-            // (1 − w)·x + w·y
-            let w = arg(2);
-            Tex::new(
-                format!(
-                    r"\left(1 - {}\right) \cdot {} + {} \cdot {}",
-                    w.at(SUM),
-                    a.at(PRODUCT),
-                    w.at(PRODUCT),
-                    b.at(PRODUCT)
-                ),
-                SUM,
-            )
-        }
-        "update_rule" => Tex::new(
-            format!(
-                r"\begin{{aligned}} \Delta w &= {} \\ m' &= {} \\ v' &= {} \end{{aligned}}",
-                a.text,
-                b.text,
-                arg(2).text
-            ),
-            ATOM,
-        ),
-        "mean_batch" => call(r"\operatorname{mean}_{\mathrm{batch}}"),
-        "std_batch" => call(r"\operatorname{std}_{\mathrm{batch}}"),
-        other => Tex::new(
+    let args: Vec<Tex> = (0..node.args.len())
+        .map(|j| {
+            memo.get(node.args[j])
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| Tex::new("?".into(), Prec::Atom))
+        })
+        .collect();
+    match &node.op.spec().lowering.latex {
+        Some(latex) => latex.render(&args),
+        None => Tex::new(
             format!(
                 r"\operatorname{{{}}}\left({}\right)",
-                other.replace('_', r"\_"),
-                a.text
+                node.op.name().replace('_', r"\_"),
+                args.first().map(|a| a.text.as_str()).unwrap_or("?")
             ),
-            ATOM,
+            Prec::Atom,
         ),
     }
 }
@@ -297,7 +122,7 @@ fn literal(v: f64) -> Tex {
         Some((mantissa, exp)) => format!(r"{mantissa} \times 10^{{{exp}}}"),
         None => s,
     };
-    let prec = if v < 0.0 { SUM } else { ATOM };
+    let prec = if v < 0.0 { Prec::Sum } else { Prec::Atom };
     Tex::new(text, prec)
 }
 

@@ -3,16 +3,15 @@
 //! and readable variable names chosen once for all targets.
 //!
 //! A target (NumPy, PyTorch, JAX, burn) only supplies a [`Dialect`]: how to spell a literal, a
-//! variable reference, a column broadcast against a table, and each op.
+//! variable reference and a column broadcast against a table, and which of an op's lowerings
+//! ([`crate::program::ops::Lowerings`]) it reads.
 
 use super::{ExportError, Format};
-use crate::domains::rl_loss::LOSS_INPUTS;
-use crate::program::ops::KernelContext;
+pub use crate::program::ops::lowering::Arg;
+use crate::program::ops::lowering::{Code, CodeArgs, NameArgs, Snippet};
+use crate::program::ops::{OpSpec, fold};
 use crate::program::validate::infer_types;
-use crate::program::value::Value;
-use crate::program::{DType, OpId, Program};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use crate::program::{DType, Input, OpId, Program};
 use std::collections::{BTreeSet, HashSet};
 
 /// The shape of a value in exported code (`B` transitions or rows, `A` actions).
@@ -61,6 +60,46 @@ pub enum Convention {
     /// An optimizer update rule: `(w, g, m, v, lr, step) → (update, m', v')` per parameter
     /// tensor (the `optimizer` space).
     UpdateRule,
+}
+
+impl Convention {
+    /// The convention of a program over `inputs` whose output has type `output`.
+    pub fn of(inputs: &[Input], output: Option<DType>) -> Convention {
+        if inputs
+            .iter()
+            .any(|i| matches!(i.dtype, DType::Param | DType::State))
+        {
+            Convention::Loss
+        } else if output == Some(DType::Update) {
+            Convention::UpdateRule
+        } else {
+            Convention::Plain
+        }
+    }
+
+    /// The convention of a search space's programs; `None` for cell spaces, which export as
+    /// graphs only (DOT, SVG, JSON) and a LaTeX formula.
+    pub fn of_space(space: &crate::space::SearchSpace) -> Option<Convention> {
+        match space.cell {
+            Some(_) => None,
+            None => Some(Convention::of(&space.inputs, Some(space.output))),
+        }
+    }
+
+    /// The formats beyond the graph ones that programs of this convention export to (burn has
+    /// no update rules: those run as `ProgramOptimizer`).
+    pub fn formats(self) -> &'static [Format] {
+        match self {
+            Convention::Loss | Convention::Plain => &[
+                Format::Latex,
+                Format::Numpy,
+                Format::Pytorch,
+                Format::Jax,
+                Format::Burn,
+            ],
+            Convention::UpdateRule => &[Format::Latex, Format::Numpy, Format::Pytorch, Format::Jax],
+        }
+    }
 }
 
 /// A parameter of the exported function.
@@ -130,22 +169,6 @@ pub struct Lowered {
     pub ops_used: BTreeSet<&'static str>,
 }
 
-/// One argument as a dialect sees it: its text (already a reference, broadcast where needed).
-#[derive(Debug, Clone)]
-pub struct Arg {
-    /// Code text of the argument.
-    pub text: String,
-    /// The literal, when the argument is a folded constant.
-    pub literal: Option<f64>,
-}
-
-impl Arg {
-    /// Whether the argument is a literal.
-    pub fn is_literal(&self) -> bool {
-        self.literal.is_some()
-    }
-}
-
 /// How one target spells things. Every code exporter implements this and nothing else of the
 /// lowering.
 pub trait Dialect {
@@ -157,8 +180,23 @@ pub trait Dialect {
     fn var(&self, name: &str, again: bool) -> String;
     /// A `[B]` column broadcast against a `[B, A]` table (`x[:, None]`).
     fn widen(&self, column: String) -> String;
-    /// The expression of `op` on `args`, or `None` when the target has no translation.
-    fn op(&self, op: &str, args: &[Arg], node: usize) -> Option<String>;
+    /// The op's spelling in this target, if it has one.
+    fn code<'s>(&self, op: &'s OpSpec) -> Option<&'s Code>;
+    /// What templates substitute for `{m}` (the module alias of the array API).
+    fn module(&self) -> &str {
+        ""
+    }
+    /// The expression of `op` on `args` (node `node`), or `None` when the target has no
+    /// translation.
+    fn op(&self, op: &OpSpec, args: &[Arg], node: usize) -> Option<String> {
+        self.code(op).map(|c| {
+            c.render(&CodeArgs {
+                args,
+                module: self.module(),
+                node,
+            })
+        })
+    }
     /// A `[B]` column filled with `v`, shaped like variable `like` (a constant output).
     fn full_like(&self, like: &str, v: f64) -> String;
 }
@@ -188,6 +226,17 @@ pub fn identifier(raw: &str) -> String {
     }
     s
 }
+
+/// The program inputs a DQN batch can stand for (those of the RL-loss spaces), in their order.
+pub const BATCH_INPUTS: [&str; 7] = [
+    "q_param",
+    "action",
+    "s_tm1",
+    "q_targ_param",
+    "s_t",
+    "reward",
+    "discount",
+];
 
 /// The RL-loss batch parameters, in signature order: (name, shape, doc, LaTeX, keyword-only).
 const LOSS_PARAMS: [(&str, Shape, &str, &str, bool); 7] = [
@@ -257,31 +306,6 @@ fn loss_input_param(name: &str) -> Option<usize> {
     }
 }
 
-/// Folds an op over constants through the f64 kernel, so exports and gevo agree bit for bit.
-pub fn fold(op: OpId, args: &[f64]) -> f64 {
-    let vals: Vec<Value> = args.iter().map(|&a| Value::scalar(a)).collect();
-    let refs: Vec<&Value> = vals.iter().collect();
-    let mut out = Value::default();
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    (op.spec().kernel)(
-        &refs,
-        &mut out,
-        &mut KernelContext {
-            networks: &[],
-            rng: &mut rng,
-        },
-    );
-    out.data[0]
-}
-
-/// Whether an op reads its arguments elementwise with broadcasting (a column against a table).
-pub fn is_elementwise_binary(op: &str) -> bool {
-    matches!(
-        op,
-        "add" | "sub" | "mul" | "div" | "max" | "min" | "l2_distance" | "pow" | "clip"
-    )
-}
-
 /// Lowers a program for `format`.
 ///
 /// # Errors
@@ -291,31 +315,21 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
     let types = infer_types(p)?;
     let live = p.live_mask();
     let n_in = p.inputs.len();
-    let is_loss = p
-        .inputs
-        .iter()
-        .any(|i| matches!(i.dtype, DType::Param | DType::State));
-    let convention = if is_loss {
-        Convention::Loss
-    } else if types.get(p.output) == Some(&DType::Update) {
-        Convention::UpdateRule
-    } else {
-        Convention::Plain
-    };
+    let convention = Convention::of(&p.inputs, types.get(p.output).copied());
     let mut params: Vec<Param> = Vec::new();
     // What each program value is in exported code.
     let mut value: Vec<Option<Operand>> = vec![None; p.len()];
     match convention {
         Convention::Loss => {
             for inp in &p.inputs {
-                if !LOSS_INPUTS.contains(&inp.name.as_str()) {
+                if !BATCH_INPUTS.contains(&inp.name.as_str()) {
                     return Err(ExportError::UnsupportedInput {
                         format,
                         input: inp.name.clone(),
                         dtype: inp.dtype,
                         reason: format!(
                             "a program over Q-networks must use the RL-loss inputs ({})",
-                            LOSS_INPUTS.join(", ")
+                            BATCH_INPUTS.join(", ")
                         ),
                     });
                 }
@@ -383,16 +397,14 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
             value[i] = Some(Operand::Literal(node.value.unwrap_or(0.0)));
             continue;
         }
-        if name == "qvalue_list" {
+        if node.op.spec().lowering.as_input {
             let (net, state) = (&p.inputs[node.args[0]].name, &p.inputs[node.args[1]].name);
             let Some(k) = qtable_param(net, state) else {
                 return Err(ExportError::UnsupportedInput {
                     format,
                     input: net.clone(),
                     dtype: DType::Param,
-                    reason: format!(
-                        "qvalue_list({net}, {state}) is not a Q-value table of a DQN batch"
-                    ),
+                    reason: format!("{name}({net}, {state}) is not a Q-value table of a DQN batch"),
                 });
             };
             value[i] = Some(Operand::Var(k));
@@ -410,8 +422,8 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
                 Operand::Var(_) => None,
             })
             .collect();
-        // `update_rule` packs three values; it is never a number.
-        if let Some(cs) = literals.filter(|_| node.op.name() != "update_rule") {
+        // An update packs three values; it is never a number.
+        if let Some(cs) = literals.filter(|_| types[i] != DType::Update) {
             value[i] = Some(Operand::Literal(fold(node.op, &cs)));
             continue;
         }
@@ -422,7 +434,7 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
                 Convention::UpdateRule => "step_result".to_string(),
             }
         } else {
-            suggest_name(name, &args, &vars)
+            suggest_name(node.op.spec(), &args, &vars)
         };
         let var = vars.len();
         vars.push(Var {
@@ -474,7 +486,43 @@ impl Lowered {
 
     /// Whether the program draws random numbers (`add_gaussian_noise`).
     pub fn uses_noise(&self) -> bool {
-        self.ops_used.contains("add_gaussian_noise")
+        self.specs_used().any(|s| s.stochastic)
+    }
+
+    /// The helper definitions `d`'s spelling of the used ops needs, each once, in file order.
+    pub fn helpers(&self, d: &dyn Dialect) -> Vec<String> {
+        let mut snippets: Vec<Snippet> = self
+            .specs_used()
+            .filter_map(|s| d.code(s))
+            .flat_map(|c| c.helpers.iter().copied())
+            .collect();
+        snippets.sort();
+        snippets.dedup();
+        snippets
+            .into_iter()
+            .map(|h| h.text.replace("{m}", d.module()))
+            .collect()
+    }
+
+    /// The names `d`'s spelling of the used ops imports, each once.
+    pub fn imports(&self, d: &dyn Dialect) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Vec::new();
+        for c in self.specs_used().filter_map(|s| d.code(s)) {
+            for name in c.imports {
+                if !names.contains(name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
+    /// The specs of the ops the statements use, by name.
+    pub fn specs_used(&self) -> impl Iterator<Item = &'static OpSpec> + '_ {
+        self.ops_used
+            .iter()
+            .filter_map(|n| OpId::by_name(n))
+            .map(OpId::spec)
     }
 
     /// Parameters a caller must pass: all of a plain expression's, the five batch fields of a
@@ -516,13 +564,13 @@ impl Lowered {
         };
         let mut lines = Vec::with_capacity(self.steps.len());
         for s in &self.steps {
-            let op = s.op.name();
+            let spec = s.op.spec();
             let mut args: Vec<Arg> = s
                 .args
                 .iter()
                 .map(|&a| reference(a, &mut remaining))
                 .collect();
-            if is_elementwise_binary(op) {
+            if spec.elementwise && spec.arity == 2 {
                 let shape = |o: &Operand| match o {
                     Operand::Var(k) => Some(self.vars[*k].shape),
                     Operand::Literal(_) => None,
@@ -535,10 +583,10 @@ impl Lowered {
                 }
             }
             let expr = d
-                .op(op, &args, s.node)
+                .op(spec, &args, s.node)
                 .ok_or_else(|| ExportError::UnsupportedOp {
                     format: d.format(),
-                    op: op.to_string(),
+                    op: spec.name.to_string(),
                     node: s.node,
                 })?;
             lines.push((self.vars[s.var].name.clone(), expr));
@@ -578,71 +626,18 @@ fn table_noun(name: &str) -> Option<&'static str> {
     }
 }
 
-/// A readable variable name for `op(args)`: the TD vocabulary where the pattern is a DQN one,
-/// else the op with its argument's name.
-fn suggest_name(op: &str, args: &[Operand], vars: &[Var]) -> String {
-    let name = |j: usize| match args.get(j) {
-        Some(Operand::Var(k)) => vars[*k].name.as_str(),
-        _ => "",
-    };
-    let noun = |j: usize| table_noun(name(j)).unwrap_or(name(j)).to_string();
-    let either = |n: &str| name(0) == n || name(1) == n;
-    let with = |prefix: &str, j: usize, fallback: &str| {
-        let n = noun(j);
-        if !n.is_empty() && n.len() <= 16 {
-            format!("{prefix}_{n}")
-        } else {
-            fallback.to_string()
-        }
-    };
-    match op {
-        "select_list" if name(1) == "actions" && table_noun(name(0)).is_some() => {
-            format!("{}_taken", noun(0))
-        }
-        "select_list" => with("selected", 0, "selected"),
-        "argmax_list" => with("greedy", 0, "greedy_actions"),
-        "max_list" => with("max", 0, "row_max"),
-        "min_list" => with("min", 0, "row_min"),
-        "mean_list" => with("mean", 0, "row_mean"),
-        "sum_list" => with("sum", 0, "row_sum"),
-        "std_list" => with("std", 0, "row_std"),
-        "logsumexp_list" => with("logsumexp", 0, "row_logsumexp"),
-        "softmax" => with("softmax", 0, "probs"),
-        "mul" if either("discounts") => "discounted".into(),
-        "add"
-            if either("rewards")
-                && (name(0).starts_with("discounted") || name(1).starts_with("discounted")) =>
-        {
-            "td_target".into()
-        }
-        "sub" if name(0).ends_with("_taken") && name(1).starts_with("td_target") => {
-            "td_error".into()
-        }
-        "square" => {
-            let n = name(0);
-            if !n.is_empty() && n.len() <= 16 {
-                format!("{n}_sq")
-            } else {
-                "square".into()
-            }
-        }
-        "add" => "total".into(),
-        "sub" => "difference".into(),
-        "mul" => "product".into(),
-        "div" => "ratio".into(),
-        "max" => "maximum".into(),
-        "min" => "minimum".into(),
-        "l2_distance" => "half_sq_dist".into(),
-        "neg" => "negated".into(),
-        "multiply_tenth" => "tenth".into(),
-        "add_gaussian_noise" => "noisy".into(),
-        "dot_product" => "dot".into(),
-        "kl_div" => "kl".into(),
-        "mean_batch" => "batch_mean".into(),
-        "pow" => with("power", 0, "power"),
-        "std_batch" => "batch_std".into(),
-        other => with(other, 0, other),
-    }
+/// A readable variable name for `op(args)`: the op's naming rule over its arguments' names
+/// (the TD vocabulary where the pattern is a DQN one).
+fn suggest_name(op: &OpSpec, args: &[Operand], vars: &[Var]) -> String {
+    let names: Vec<&str> = args
+        .iter()
+        .map(|a| match a {
+            Operand::Var(k) => vars[*k].name.as_str(),
+            Operand::Literal(_) => "",
+        })
+        .collect();
+    let tables = names.iter().map(|n| table_noun(n)).collect();
+    op.lowering.name.name(op.name, &NameArgs { names, tables })
 }
 
 /// A LaTeX symbol for a plain input name: `x0` → `x_{0}`, `alpha` → `\alpha`, others upright.
@@ -723,7 +718,7 @@ mod tests {
         .unwrap();
         let l = lower(&p, Format::Numpy).unwrap();
         assert_eq!(l.steps.len(), 1, "the unused sin is dropped");
-        let folded = fold(OpId::by_name("log").unwrap(), &[2.0]);
+        let folded = crate::program::ops::fold(OpId::by_name("log").unwrap(), &[2.0]);
         assert_eq!(l.steps[0].args[1], Operand::Literal(folded));
         assert_eq!(folded, (2.0f64 + 1e-12).ln());
     }

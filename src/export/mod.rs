@@ -3,7 +3,8 @@
 //! Code targets ([`numpy`], [`pytorch`], [`jax`], [`burn`]) share one core, [`lower`]: dead
 //! nodes dropped, constants folded through gevo's own f64 kernels, one statement per live node
 //! with a readable name, and the exact protected-op semantics of [`crate::program::ops`]. Each
-//! target only spells literals, references and ops ([`lower::Dialect`]). RL losses take the
+//! target only spells literals and references and picks its lowering from each op's spec
+//! ([`lower::Dialect`], [`crate::program::ops::Lowerings`]); no exporter matches op names. RL losses take the
 //! minibatch as DQN trainers hold it (Q-value tables, actions, rewards, discounts); see
 //! `docs/export.md` for the calling convention and a CleanRL-style update.
 //!
@@ -17,10 +18,12 @@ pub mod lower;
 pub mod numpy;
 mod python;
 pub mod pytorch;
+#[cfg(test)]
+mod registry_tests;
 pub mod svg;
 
-use crate::program::ops::{DIV_EPS, EXP_CLIP, LOG_EPS, NOISE_STD};
-use crate::program::{DType, Program, ProgramError};
+use crate::program::ops::lowering::Snippet;
+use crate::program::{DType, OpId, Program, ProgramError};
 use lower::{Convention, Lowered};
 use std::fmt;
 use std::str::FromStr;
@@ -294,58 +297,34 @@ pub(crate) fn doc_lines(
     d
 }
 
-/// One line per protected or subtle op the program uses.
+/// One line per protected or subtle op the program uses (each op's
+/// [`notes`](crate::program::ops::Lowerings::notes)).
 fn semantics_notes(l: &Lowered) -> Vec<String> {
-    let used = |op: &str| l.ops_used.contains(op);
-    let mut n = Vec::new();
-    if used("div") {
-        n.push(format!("div(x, y) = x / (y + {DIV_EPS:e})"));
-    }
-    if used("log") {
-        n.push(format!("log(x) = ln(|x| + {LOG_EPS:e})"));
-    }
-    if used("exp") {
-        n.push(format!("exp(x) = e^min(x, {EXP_CLIP:?})"));
-    }
-    if used("sqrt") {
-        n.push("sqrt(x) = sqrt(|x|)".into());
-    }
-    if used("entropy") || used("kl_div") {
-        n.push(format!(
-            "entropy and kl_div take ln(p + {LOG_EPS:e}) of probabilities"
-        ));
-    }
-    if used("max") || used("min") {
-        n.push("max/min of two values ignore a NaN operand (fmax/fmin)".into());
-    }
-    if used("std_list") || used("std_batch") {
-        n.push("std is the population standard deviation (divides by n)".into());
-    }
-    if used("mean_batch") || used("std_batch") {
-        n.push("mean_batch/std_batch broadcast the batch statistic to every row".into());
-    }
-    if used("argmax_list") {
-        n.push("argmax takes the first maximal action".into());
-    }
-    if used("pow") {
-        n.push("pow(x, y) = |x|^y".into());
-    }
-    if used("clip") {
-        n.push("clip(x, c) = min(max(x, -|c|), |c|)".into());
-    }
-    if used("interpolate") {
-        n.push("interpolate(x, y, w) = (1 - w) * x + w * y".into());
-    }
-    if used("norm") {
-        n.push("norm(x) = the L2 norm of the whole tensor, broadcast to its shape".into());
-    }
-    if used("sign") {
-        n.push("sign(0) = 0".into());
-    }
-    if used("add_gaussian_noise") {
-        n.push(format!("add_gaussian_noise(x) = x + N(0, {NOISE_STD}^2)"));
-    }
-    n
+    let mut notes: Vec<Snippet> = l
+        .specs_used()
+        .flat_map(|s| s.lowering.notes.iter().copied())
+        .collect();
+    notes.sort();
+    notes.dedup();
+    notes.into_iter().map(|n| n.text.to_string()).collect()
+}
+
+/// Whether `format` can write `op`: graph formats write every op; the others need the op's
+/// lowering for that dialect, or an op exported code receives as an input. `const` is a
+/// literal everywhere.
+pub fn can_lower(op: OpId, format: Format) -> bool {
+    let spec = op.spec();
+    let l = &spec.lowering;
+    let code = |c: Option<&crate::program::ops::lowering::Code>| l.as_input || c.is_some();
+    op.is_const()
+        || match format {
+            Format::Json | Format::Dot | Format::Svg => true,
+            Format::Latex => l.latex.is_some(),
+            Format::Numpy => code(l.array.as_ref()),
+            Format::Jax => code(spec.jax_code()),
+            Format::Pytorch => code(l.pytorch.as_ref()),
+            Format::Burn => code(l.burn.as_ref()),
+        }
 }
 
 #[cfg(test)]

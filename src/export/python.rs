@@ -15,8 +15,6 @@ pub(crate) struct PythonTarget<'a> {
     pub imports: &'a [&'a str],
     /// The array type annotation.
     pub array_type: &'a str,
-    /// Helper function definitions the used ops need, by op name.
-    pub helpers: &'a [(&'a str, &'a str)],
     /// The extra keyword-only parameter for random draws (`rng: np.random.Generator`), if any.
     pub noise_param: Option<&'a str>,
     /// Docstring line on where noise comes from.
@@ -60,10 +58,8 @@ pub(crate) fn render(
         out.push('\n');
     }
     out.push('\n');
-    for (op, helper) in t.helpers {
-        if l.ops_used.contains(op) && !out.contains(helper) {
-            out += &format!("\n{helper}\n");
-        }
+    for helper in l.helpers(t.dialect) {
+        out += &format!("\n{helper}\n");
     }
     let mut params: Vec<String> = Vec::new();
     let mut keyword_only = false;

@@ -13,7 +13,6 @@ pub mod mutate;
 pub mod ops;
 pub mod print;
 pub mod prune;
-pub mod qnetwork;
 pub mod simplify;
 pub mod structure;
 pub mod validate;

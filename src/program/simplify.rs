@@ -1,5 +1,7 @@
 //! Algebraic simplification for display and export: dead-node elimination, constant folding,
 //! identities (`x − x`, `x·1`, `x + 0`, `−(−x)`, …) and common-subexpression elimination.
+//! The identities come from each op's [`Algebra`](super::ops::Algebra) facts (identity and
+//! absorbing elements, involutions, even functions, …), not from its name.
 //!
 //! Every rewrite preserves the program's values exactly or up to one rounding, under gevo's
 //! protected-op semantics (see [`super::ops`]), for finite inputs. Two consequences:
@@ -13,41 +15,14 @@
 //! comparable one to one (a removed noise node no longer consumes random numbers).
 
 use super::dtype::DType;
-use super::ops::{KernelContext, OpId};
+use super::ops::{EqualArgs, OpId, fold};
 use super::validate::infer_types;
-use super::value::Value;
 use super::{Node, Program};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 
 /// Ops computed elementwise with broadcasting (safe consumers of a value that turned constant).
 fn is_elementwise(op: OpId) -> bool {
-    matches!(
-        op.name(),
-        "add"
-            | "sub"
-            | "mul"
-            | "div"
-            | "max"
-            | "min"
-            | "l2_distance"
-            | "neg"
-            | "abs"
-            | "sin"
-            | "cos"
-            | "tanh"
-            | "exp"
-            | "log"
-            | "sqrt"
-            | "square"
-            | "multiply_tenth"
-            | "sign"
-            | "arctan"
-            | "pow"
-            | "clip"
-            | "interpolate"
-    )
+    op.spec().elementwise
 }
 
 /// The simplified form of `p`: same inputs, fewer (live) nodes, the same values.
@@ -183,7 +158,6 @@ impl<'a> Builder<'a> {
     /// Builds `op(args)`, applying rewrites; `may_be_const` allows replacing a non-constant
     /// value by a constant.
     fn make(&mut self, op: OpId, args: Vec<usize>, may_be_const: bool) -> usize {
-        let name = op.name();
         let arg_types: Vec<DType> = args.iter().map(|&a| self.new_type(a)).collect();
         let Some(result_type) = (op.spec().type_rule)(&arg_types) else {
             // Cannot happen for simplified args of a typed program; keep the node as is.
@@ -201,55 +175,15 @@ impl<'a> Builder<'a> {
                 return self.constant(v);
             }
         }
-        let zero = |b: &mut Self| b.constant(0.0);
         let (x, y) = (args.first().copied(), args.get(1).copied());
         // A rewrite to `z` is allowed when it keeps the type, or turns constant where allowed.
         let keeps = |b: &Self, z: usize| {
             let t = b.new_type(z);
             t == result_type || (t == DType::Const && may_be_const) || same_shape(t, result_type)
         };
-        let rewritten: Option<usize> = match (name, x, y) {
-            ("add", Some(x), Some(y)) if self.is_const(y, 0.0) => Some(x),
-            ("add", Some(x), Some(y)) if self.is_const(x, 0.0) => Some(y),
-            ("sub", Some(x), Some(y)) if self.is_const(y, 0.0) => Some(x),
-            ("sub", Some(x), Some(y)) if x == y => Some(zero(self)),
-            ("sub", Some(x), Some(y)) if self.is_const(x, 0.0) => {
-                Some(self.make(Self::op("neg"), vec![y], may_be_const))
-            }
-            ("mul", Some(x), Some(y)) if self.is_const(y, 1.0) => Some(x),
-            ("mul", Some(x), Some(y)) if self.is_const(x, 1.0) => Some(y),
-            ("mul", Some(x), Some(y)) if self.is_const(x, 0.0) || self.is_const(y, 0.0) => {
-                Some(zero(self))
-            }
-            ("mul", Some(x), Some(y)) if self.is_const(y, -1.0) => {
-                Some(self.make(Self::op("neg"), vec![x], may_be_const))
-            }
-            ("mul", Some(x), Some(y)) if self.is_const(x, -1.0) => {
-                Some(self.make(Self::op("neg"), vec![y], may_be_const))
-            }
-            ("mul", Some(x), Some(y)) if x == y => {
-                Some(self.make(Self::op("square"), vec![x], may_be_const))
-            }
-            ("max" | "min", Some(x), Some(y)) if x == y => Some(x),
-            ("l2_distance", Some(x), Some(y)) if x == y => Some(zero(self)),
-            ("neg", Some(x), None) if self.is_op(x, "neg") => Some(self.arg_of(x, 0)),
-            ("abs", Some(x), None) if self.is_op(x, "neg") => {
-                let inner = self.arg_of(x, 0);
-                Some(self.make(op, vec![inner], may_be_const))
-            }
-            ("abs", Some(x), None)
-                if self.is_op(x, "abs") || self.is_op(x, "square") || self.is_op(x, "sqrt") =>
-            {
-                Some(x)
-            }
-            ("square", Some(x), None) if self.is_op(x, "neg") || self.is_op(x, "abs") => {
-                let inner = self.arg_of(x, 0);
-                Some(self.make(op, vec![inner], may_be_const))
-            }
-            ("sqrt", Some(x), None) if self.is_op(x, "square") => {
-                let inner = self.arg_of(x, 0);
-                Some(self.make(Self::op("abs"), vec![inner], may_be_const))
-            }
+        let rewritten = match (x, y) {
+            (Some(x), Some(y)) => self.rewrite_binary(op, x, y, may_be_const),
+            (Some(x), None) => self.rewrite_unary(op, x, may_be_const),
             _ => None,
         };
         if let Some(z) = rewritten
@@ -262,6 +196,78 @@ impl<'a> Builder<'a> {
             args,
             value: None,
         })
+    }
+
+    /// The first rewrite of `op(x, y)` the op's algebraic facts allow.
+    fn rewrite_binary(
+        &mut self,
+        op: OpId,
+        x: usize,
+        y: usize,
+        may_be_const: bool,
+    ) -> Option<usize> {
+        let facts = op.spec().algebra;
+        let neg = |b: &mut Self, z: usize| b.make(Self::op("neg"), vec![z], may_be_const);
+        if facts.right_identity.is_some_and(|e| self.is_const(y, e)) {
+            return Some(x);
+        }
+        if facts.left_identity.is_some_and(|e| self.is_const(x, e)) {
+            return Some(y);
+        }
+        if x == y
+            && let Some(equal) = facts.equal_args
+        {
+            return Some(match equal {
+                EqualArgs::Zero => self.constant(0.0),
+                EqualArgs::First => x,
+                EqualArgs::Op(name) => self.make(Self::op(name), vec![x], may_be_const),
+            });
+        }
+        if facts.left_zero_negates && self.is_const(x, 0.0) {
+            return Some(neg(self, y));
+        }
+        if let Some(z) = facts.absorbing
+            && (self.is_const(x, z) || self.is_const(y, z))
+        {
+            return Some(self.constant(z));
+        }
+        if let Some(c) = facts.negated_by {
+            if self.is_const(y, c) {
+                return Some(neg(self, x));
+            }
+            if self.is_const(x, c) {
+                return Some(neg(self, y));
+            }
+        }
+        None
+    }
+
+    /// The first rewrite of `op(x)` the op's algebraic facts allow.
+    fn rewrite_unary(&mut self, op: OpId, x: usize, may_be_const: bool) -> Option<usize> {
+        let facts = op.spec().algebra;
+        let inner = self.op_of(x);
+        if facts.involution && inner == Some(op) {
+            return Some(self.arg_of(x, 0));
+        }
+        if facts.absolute && inner.is_some_and(|i| i.spec().algebra.nonnegative) {
+            return Some(x);
+        }
+        if facts.even && (self.is_op(x, "neg") || self.is_op(x, "abs")) {
+            let z = self.arg_of(x, 0);
+            return Some(self.make(op, vec![z], may_be_const));
+        }
+        if let Some(name) = facts.of_square
+            && self.is_op(x, "square")
+        {
+            let z = self.arg_of(x, 0);
+            return Some(self.make(Self::op(name), vec![z], may_be_const));
+        }
+        None
+    }
+
+    /// The op of built value `i`, unless it is an input.
+    fn op_of(&self, i: usize) -> Option<OpId> {
+        i.checked_sub(self.n_in()).map(|k| self.nodes[k].op)
     }
 
     fn is_op(&self, i: usize, name: &str) -> bool {
@@ -284,7 +290,7 @@ impl<'a> Builder<'a> {
             args,
             value_bits: node.value.map(f64::to_bits),
         };
-        let mergeable = node.op.name() != "add_gaussian_noise";
+        let mergeable = !node.op.spec().stochastic;
         if mergeable && let Some(&i) = self.seen.get(&key) {
             return i;
         }
@@ -308,20 +314,6 @@ fn same_shape(a: DType, b: DType) -> bool {
     )
 }
 
-/// Evaluates an elementwise op on scalars with its registry kernel.
-fn fold(op: OpId, vals: &[f64]) -> f64 {
-    let values: Vec<Value> = vals.iter().map(|&v| Value::scalar(v)).collect();
-    let refs: Vec<&Value> = values.iter().collect();
-    let mut out = Value::default();
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut ctx = KernelContext {
-        networks: &[],
-        rng: &mut rng,
-    };
-    (op.spec().kernel)(&refs, &mut out, &mut ctx);
-    out.data.first().copied().unwrap_or(f64::NAN)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,8 +321,12 @@ mod tests {
     use crate::domains::rl_loss::probe::LossProbe;
     use crate::program::generate::random_program;
     use crate::program::interpreter::Interpreter;
+    use crate::program::ops::KernelContext;
     use crate::program::print::infix_top;
+    use crate::program::value::Value;
     use crate::space::SearchSpace;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
 
     fn space(name: &str) -> SearchSpace {
         catalog::load_space(name).expect("shipped space")
@@ -339,10 +335,7 @@ mod tests {
     fn sr_outputs(p: &Program, x: &[Vec<f64>]) -> Vec<f64> {
         let inputs: Vec<Value> = x.iter().map(|c| Value::column(c.clone())).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let mut ctx = KernelContext {
-            networks: &[],
-            rng: &mut rng,
-        };
+        let mut ctx = KernelContext::new(&mut rng);
         let rows = x[0].len();
         Interpreter::new()
             .run(p, &inputs, &mut ctx)
@@ -377,6 +370,52 @@ mod tests {
         let s = simplify(&p);
         assert_eq!(infix_top(&s), "(6.0 * x0) + x0");
         assert_eq!(s.size(), 3);
+    }
+
+    /// One node: op, arguments, literal.
+    type Term<'a> = (&'a str, &'a [usize], Option<f64>);
+
+    /// A one-input program of `nodes`; the last node is the output.
+    fn over_x0(nodes: &[Term<'_>]) -> Program {
+        Program {
+            inputs: vec![crate::program::Input {
+                name: "x0".into(),
+                dtype: DType::Float,
+            }],
+            nodes: nodes
+                .iter()
+                .map(|(op, args, value)| Node {
+                    op: OpId::by_name(op).unwrap(),
+                    args: args.to_vec(),
+                    value: *value,
+                })
+                .collect(),
+            output: nodes.len(),
+        }
+    }
+
+    #[test]
+    fn each_algebraic_fact_rewrites() {
+        let cases: [(&[Term<'_>], &str); 8] = [
+            (&[("square", &[0], None), ("sqrt", &[1], None)], "abs(x0)"),
+            (&[("neg", &[0], None), ("abs", &[1], None)], "abs(x0)"),
+            (&[("abs", &[0], None), ("square", &[1], None)], "square(x0)"),
+            (&[("sqrt", &[0], None), ("abs", &[1], None)], "sqrt(x0)"),
+            (&[("neg", &[0], None), ("neg", &[1], None)], "x0"),
+            (
+                &[("const", &[], Some(0.0)), ("sub", &[1, 0], None)],
+                "neg(x0)",
+            ),
+            (
+                &[("const", &[], Some(-1.0)), ("mul", &[0, 1], None)],
+                "neg(x0)",
+            ),
+            (&[("max", &[0, 0], None)], "x0"),
+        ];
+        for (nodes, want) in cases {
+            let p = over_x0(nodes);
+            assert_eq!(infix_top(&simplify(&p)), want, "{}", infix_top(&p));
+        }
     }
 
     #[test]

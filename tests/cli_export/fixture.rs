@@ -3,9 +3,9 @@
 #![allow(dead_code)]
 
 use gevo::Program;
+use gevo::domains::rl_loss::probe::QNetworkF64;
 use gevo::program::interpreter::Interpreter;
-use gevo::program::ops::KernelContext;
-use gevo::program::qnetwork::QNetworkF64;
+use gevo::program::ops::{KernelContext, ParamFunction};
 use gevo::program::value::Value;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -112,8 +112,10 @@ pub fn plain_batch(names: &[&str], rng: &mut ChaCha8Rng) -> Batch {
 /// gevo's own f64 output of `p` on `batch`, one number per row.
 pub fn reference(p: &Program, batch: &Batch) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let functions: Vec<&dyn ParamFunction> =
+        batch.nets.iter().map(|n| n as &dyn ParamFunction).collect();
     let mut ctx = KernelContext {
-        networks: &batch.nets,
+        functions: &functions,
         rng: &mut rng,
     };
     Interpreter::new()

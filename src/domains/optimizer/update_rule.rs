@@ -120,10 +120,7 @@ impl UpdateRule {
         }
         self.inputs[4] = Value::scalar(lr);
         self.inputs[5] = Value::scalar(step);
-        let mut ctx = KernelContext {
-            networks: &[],
-            rng: &mut self.rng,
-        };
+        let mut ctx = KernelContext::new(&mut self.rng);
         let out = self.interpreter.run(&self.program, &self.inputs, &mut ctx);
         if out.data.iter().any(|x| !x.is_finite()) {
             return Err(NonFiniteUpdate);

@@ -1,43 +1,41 @@
-//! Loss programs on burn: every op of the RL-loss spaces as a burn kernel, so an evolved loss
-//! trains a Q-network through autodiff.
+//! Loss programs on burn: the program run node by node through each op's tensor kernel
+//! ([`crate::program::ops::OpSpec::tensor_kernel`]), so an evolved loss trains a Q-network
+//! through autodiff.
 //!
 //! `qvalue_list(q_param, ·)` runs the online network (gradients flow into θ);
 //! `qvalue_list(q_targ_param, ·)` runs the target network, detached. Constants are kept as f64
-//! until they meet a tensor, then broadcast. The f64 kernels of [`crate::program::ops`] and
-//! these agree on the same inputs (tested in `tests.rs` of this module).
+//! (folded through the f64 kernels) until they meet a tensor, then broadcast. The f64 kernels and
+//! the tensor kernels agree on the same inputs (tested below).
 
 use super::dqn::{DqnLoss, LossInputs};
-use crate::program::ops::{DIV_EPS, EXP_CLIP, KernelContext, LOG_EPS, NOISE_STD};
-use crate::program::value::Value;
+use crate::program::ops::fold;
+use crate::program::ops::tensor::{TensorContext, TensorFunctions, TensorValue};
 use crate::program::{Program, ProgramError};
-use burn::tensor::activation::softmax;
-use burn::tensor::{Distribution, Int, Tensor};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use burn::tensor::Tensor;
 use std::collections::HashMap;
 
-/// Which network a `param` input names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Net {
-    Online,
-    Target,
+/// `Param` handle of the online network θ (`q_param`), as on the f64 probe.
+const ONLINE: usize = 0;
+/// `Param` handle of the target network θ' (`q_targ_param`).
+const TARGET: usize = 1;
+
+/// The two Q-networks of a minibatch; each network is run once per state input.
+struct Networks<'a, 'b> {
+    x: &'a LossInputs<'b>,
+    cache: HashMap<(usize, usize), Tensor<2>>,
 }
 
-/// A value on the burn path.
-#[derive(Clone)]
-enum BValue {
-    /// `[B]`.
-    Float(Tensor<1>),
-    /// `[B, A]` (lists and probability distributions).
-    List(Tensor<2>),
-    /// `[B]` action indices.
-    Action(Tensor<1, Int>),
-    /// `[B, S]`.
-    State(Tensor<2>),
-    /// A network handle.
-    Param(Net),
-    /// A scalar not yet broadcast.
-    Const(f64),
+impl TensorFunctions for Networks<'_, '_> {
+    fn apply(&mut self, handle: usize, input: usize, states: Tensor<2>) -> Tensor<2> {
+        let x = self.x;
+        self.cache
+            .entry((handle, input))
+            .or_insert_with(|| match handle {
+                ONLINE => x.online.q_values(states),
+                _ => x.target.q_values(states).detach(),
+            })
+            .clone()
+    }
 }
 
 /// An evolved loss program usable as a DQN loss.
@@ -91,256 +89,79 @@ impl ProgramLoss {
     }
 }
 
-fn const_op(name: &str, args: &[f64]) -> f64 {
-    // Constant folding through the f64 kernels keeps both paths identical.
-    let op = crate::program::OpId::by_name(name).expect("registered op");
-    let vals: Vec<Value> = args.iter().map(|&a| Value::scalar(a)).collect();
-    let refs: Vec<&Value> = vals.iter().collect();
-    let mut out = Value::default();
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    (op.spec().kernel)(
-        &refs,
-        &mut out,
-        &mut KernelContext {
-            networks: &[],
-            rng: &mut rng,
-        },
-    );
-    out.data[0]
-}
-
-/// Two numeric arguments brought to one shape: both `[B]` or both `[B, A]`.
-enum Pair {
-    F(Tensor<1>, Tensor<1>),
-    L(Tensor<2>, Tensor<2>),
-}
-
-fn as_pair(x: BValue, y: BValue) -> Pair {
-    use BValue::*;
-    match (x, y) {
-        (Float(a), Float(b)) => Pair::F(a, b),
-        (List(a), List(b)) => Pair::L(a, b),
-        (Float(a), List(b)) => {
-            let [n, k] = b.dims();
-            Pair::L(a.unsqueeze_dim::<2>(1).expand([n, k]), b)
-        }
-        (List(a), Float(b)) => {
-            let [n, k] = a.dims();
-            Pair::L(a, b.unsqueeze_dim::<2>(1).expand([n, k]))
-        }
-        (Const(c), Float(b)) => Pair::F(Tensor::full(b.shape(), c, &b.device()), b),
-        (Float(a), Const(c)) => {
-            let full = Tensor::full(a.shape(), c, &a.device());
-            Pair::F(a, full)
-        }
-        (Const(c), List(b)) => Pair::L(Tensor::full(b.shape(), c, &b.device()), b),
-        (List(a), Const(c)) => {
-            let full = Tensor::full(a.shape(), c, &a.device());
-            Pair::L(a, full)
-        }
-        _ => unreachable!("type rules admit only numeric pairs"),
-    }
-}
-
-macro_rules! binary {
-    ($x:expr, $y:expr, |$a:ident, $b:ident| $body:expr) => {
-        match as_pair($x, $y) {
-            Pair::F($a, $b) => BValue::Float($body),
-            Pair::L($a, $b) => BValue::List($body),
-        }
-    };
-}
-
-macro_rules! unary {
-    ($x:expr, |$a:ident| $body:expr) => {
-        match $x {
-            BValue::Float($a) => BValue::Float($body),
-            BValue::List($a) => BValue::List($body),
-            _ => unreachable!("type rules admit only numeric values"),
-        }
-    };
-}
-
-fn list(v: BValue) -> Tensor<2> {
-    match v {
-        BValue::List(t) => t,
-        _ => unreachable!("type rules admit only lists here"),
-    }
-}
-
-fn float(v: BValue) -> Tensor<1> {
-    match v {
-        BValue::Float(t) => t,
-        _ => unreachable!("type rules admit only floats here"),
-    }
-}
-
-fn per_row(t: Tensor<2>) -> BValue {
-    BValue::Float(t.squeeze_dim::<1>(1))
-}
-
-fn std_rows(t: Tensor<2>) -> Tensor<2> {
-    let m = t.clone().mean_dim(1);
-    (t - m).square().mean_dim(1).sqrt()
-}
-
 impl ProgramLoss {
     /// Evaluates the program on a minibatch; returns the per-transition loss `[B]`.
     pub fn forward(&self, x: &LossInputs<'_>) -> Tensor<1> {
         let p = &self.program;
         let n_in = p.inputs.len();
         let batch = x.reward.dims()[0];
-        let mut vals: Vec<Option<BValue>> = vec![None; p.len()];
+        let mut vals: Vec<Option<TensorValue>> = vec![None; p.len()];
         for (i, inp) in p.inputs.iter().enumerate() {
             if !self.live[i] {
                 continue;
             }
             vals[i] = Some(match inp.name.as_str() {
-                "q_param" => BValue::Param(Net::Online),
-                "q_targ_param" => BValue::Param(Net::Target),
-                "action" => BValue::Action(x.action.clone()),
-                "s_tm1" => BValue::State(x.s_tm1.clone()),
-                "s_t" => BValue::State(x.s_t.clone()),
-                "reward" => BValue::Float(x.reward.clone()),
-                "discount" => BValue::Float(x.discount.clone()),
+                "q_param" => TensorValue::Param(ONLINE),
+                "q_targ_param" => TensorValue::Param(TARGET),
+                "action" => TensorValue::Action(x.action.clone()),
+                "s_tm1" => TensorValue::State {
+                    rows: x.s_tm1.clone(),
+                    input: i,
+                },
+                "s_t" => TensorValue::State {
+                    rows: x.s_t.clone(),
+                    input: i,
+                },
+                "reward" => TensorValue::Float(x.reward.clone()),
+                "discount" => TensorValue::Float(x.discount.clone()),
                 other => {
                     panic!("unknown RL-loss input `{other}` (the space is validated at load time)")
                 }
             });
         }
-        let mut qcache: HashMap<(Net, usize), Tensor<2>> = HashMap::new();
+        let mut networks = Networks {
+            x,
+            cache: HashMap::new(),
+        };
+        let mut ctx = TensorContext {
+            batch,
+            functions: &mut networks,
+        };
         for (k, node) in p.nodes.iter().enumerate() {
             let i = n_in + k;
             if !self.live[i] {
                 continue;
             }
-            let arg = |j: usize| {
-                vals[node.args[j]]
-                    .clone()
-                    .expect("arguments precede their users")
-            };
-            let name = node.op.name();
-            let out = if node.op.is_const() {
-                BValue::Const(node.value.unwrap_or(0.0))
-            } else if node
+            let args: Vec<TensorValue> = node
                 .args
                 .iter()
-                .all(|&a| matches!(vals[a], Some(BValue::Const(_))))
-            {
-                let cs: Vec<f64> = (0..node.args.len())
-                    .map(|j| match arg(j) {
-                        BValue::Const(c) => c,
-                        _ => unreachable!(),
-                    })
-                    .collect();
-                BValue::Const(const_op(name, &cs))
+                .map(|&a| vals[a].clone().expect("arguments precede their users"))
+                .collect();
+            let constants: Option<Vec<f64>> = args
+                .iter()
+                .map(|a| match a {
+                    TensorValue::Const(c) => Some(*c),
+                    _ => None,
+                })
+                .collect();
+            let out = if node.op.is_const() {
+                TensorValue::Const(node.value.unwrap_or(0.0))
+            } else if let Some(cs) = constants {
+                // Folded through the f64 kernel, so both paths agree on constants exactly.
+                TensorValue::Const(fold(node.op, &cs))
             } else {
-                match name {
-                    "add" => binary!(arg(0), arg(1), |a, b| a + b),
-                    "sub" => binary!(arg(0), arg(1), |a, b| a - b),
-                    "mul" => binary!(arg(0), arg(1), |a, b| a * b),
-                    "div" => binary!(arg(0), arg(1), |a, b| a / b.add_scalar(DIV_EPS)),
-                    "max" => binary!(arg(0), arg(1), |a, b| a.max_pair(b)),
-                    "min" => binary!(arg(0), arg(1), |a, b| a.min_pair(b)),
-                    "l2_distance" => {
-                        binary!(arg(0), arg(1), |a, b| (a - b).square().mul_scalar(0.5))
-                    }
-                    "neg" => unary!(arg(0), |a| a.neg()),
-                    "abs" => unary!(arg(0), |a| a.abs()),
-                    "sin" => unary!(arg(0), |a| a.sin()),
-                    "cos" => unary!(arg(0), |a| a.cos()),
-                    "tanh" => unary!(arg(0), |a| a.tanh()),
-                    "exp" => unary!(arg(0), |a| a.clamp_max(EXP_CLIP).exp()),
-                    "log" => unary!(arg(0), |a| a.abs().add_scalar(LOG_EPS).log()),
-                    "sqrt" => unary!(arg(0), |a| a.abs().sqrt()),
-                    "square" => unary!(arg(0), |a| a.square()),
-                    "multiply_tenth" => unary!(arg(0), |a| a.mul_scalar(0.1)),
-                    "add_gaussian_noise" => unary!(arg(0), |a| {
-                        let noise = Tensor::random(
-                            a.shape(),
-                            Distribution::Normal(0.0, NOISE_STD),
-                            &a.device(),
-                        );
-                        a + noise
-                    }),
-                    "sum_list" => per_row(list(arg(0)).sum_dim(1)),
-                    "mean_list" => per_row(list(arg(0)).mean_dim(1)),
-                    "max_list" => per_row(list(arg(0)).max_dim(1)),
-                    "min_list" => per_row(list(arg(0)).min_dim(1)),
-                    "std_list" => per_row(std_rows(list(arg(0)))),
-                    "logsumexp_list" => {
-                        let t = list(arg(0));
-                        let m = t.clone().max_dim(1).detach();
-                        per_row((t - m.clone()).exp().sum_dim(1).log() + m)
-                    }
-                    "argmax_list" => BValue::Action(list(arg(0)).argmax(1).squeeze_dim::<1>(1)),
-                    "softmax" => BValue::List(softmax(list(arg(0)), 1)),
-                    "entropy" => {
-                        let pr = list(arg(0));
-                        per_row((pr.clone() * pr.add_scalar(LOG_EPS).log()).sum_dim(1).neg())
-                    }
-                    "kl_div" => {
-                        let (pr, q) = (list(arg(0)), list(arg(1)));
-                        per_row(
-                            (pr.clone()
-                                * (pr.add_scalar(LOG_EPS).log() - q.add_scalar(LOG_EPS).log()))
-                            .sum_dim(1),
-                        )
-                    }
-                    "dot_product" => match as_pair(arg(0), arg(1)) {
-                        Pair::L(a, b) => per_row((a * b).sum_dim(1)),
-                        Pair::F(a, b) => BValue::Float(a * b),
-                    },
-                    "select_list" => {
-                        let t = list(arg(0));
-                        let BValue::Action(a) = arg(1) else {
-                            unreachable!()
-                        };
-                        per_row(t.gather(1, a.unsqueeze_dim::<2>(1)))
-                    }
-                    "qvalue_list" => {
-                        let BValue::Param(net) = arg(0) else {
-                            unreachable!()
-                        };
-                        let state_idx = node.args[1];
-                        let q = qcache
-                            .entry((net, state_idx))
-                            .or_insert_with(|| {
-                                let BValue::State(s) = vals[state_idx].clone().expect("state")
-                                else {
-                                    unreachable!()
-                                };
-                                match net {
-                                    Net::Online => x.online.q_values(s),
-                                    Net::Target => x.target.q_values(s).detach(),
-                                }
-                            })
-                            .clone();
-                        BValue::List(q)
-                    }
-                    "mean_batch" => {
-                        let t = float(arg(0));
-                        BValue::Float(t.mean().expand([batch]))
-                    }
-                    "std_batch" => {
-                        let t = float(arg(0));
-                        let m = t.clone().mean();
-                        BValue::Float(
-                            (t - m.expand([batch]))
-                                .square()
-                                .mean()
-                                .sqrt()
-                                .expand([batch]),
-                        )
-                    }
-                    other => unreachable!("op `{other}` has no burn kernel"),
-                }
+                let kernel = node
+                    .op
+                    .spec()
+                    .tensor_kernel
+                    .unwrap_or_else(|| unreachable!("op `{}` has no burn kernel", node.op));
+                kernel(&args, &mut ctx)
             };
             vals[i] = Some(out);
         }
         match vals[p.output].take() {
-            Some(BValue::Float(t)) => t,
-            Some(BValue::Const(c)) => Tensor::full([batch], c, &x.reward.device()),
+            Some(TensorValue::Float(t)) => t,
+            Some(TensorValue::Const(c)) => Tensor::full([batch], c, &x.reward.device()),
             _ => unreachable!("validated losses output a float"),
         }
     }
@@ -358,8 +179,13 @@ mod tests {
     use crate::domains::rl_loss::dqn::{OnlineNetwork, QNetwork};
     use crate::program::generate::random_program;
     use crate::program::interpreter::Interpreter;
+    use crate::program::ops::{KernelContext, ParamFunction};
+    use crate::program::value::Value;
     use crate::space::SearchSpace;
+    use burn::tensor::Int;
     use burn::tensor::{Device, TensorData};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
 
     fn space(name: &str) -> SearchSpace {
         let src = crate::catalog::space(name).unwrap();
@@ -418,6 +244,8 @@ mod tests {
         let online = QNetwork::new(4, &[8], 3, &mut rng, &device);
         let target = QNetwork::new(4, &[8], 3, &mut rng, &device);
         let nets = [online.to_f64(), target.to_f64()];
+        let functions: Vec<&dyn ParamFunction> =
+            nets.iter().map(|n| n as &dyn ParamFunction).collect();
         let large = space("rl_loss_large");
         let mut programs: Vec<Program> = crate::catalog::seeds("rl_loss")
             .iter()
@@ -451,7 +279,7 @@ mod tests {
                 .unwrap();
             let mut krng = ChaCha8Rng::seed_from_u64(0);
             let mut ctx = KernelContext {
-                networks: &nets,
+                functions: &functions,
                 rng: &mut krng,
             };
             let want = it.run(p, &b.values, &mut ctx).broadcast_to(16, 1);
@@ -472,6 +300,15 @@ mod tests {
         assert!(
             compared > 3000,
             "too few finite outputs compared: {compared}"
+        );
+    }
+
+    /// The exporters' DQN-batch convention takes exactly the RL-loss inputs.
+    #[test]
+    fn export_batch_inputs_are_the_loss_inputs() {
+        assert_eq!(
+            crate::export::lower::BATCH_INPUTS,
+            super::super::LOSS_INPUTS
         );
     }
 

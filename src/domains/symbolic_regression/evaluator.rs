@@ -90,10 +90,7 @@ fn with_output<T>(p: &Program, x: &[Value], f: impl FnOnce(&Value) -> T) -> T {
     INTERPRETER.with(|it| {
         let mut it = it.borrow_mut();
         let mut rng = ChaCha8Rng::seed_from_u64(0);
-        let mut ctx = KernelContext {
-            networks: &[],
-            rng: &mut rng,
-        };
+        let mut ctx = KernelContext::new(&mut rng);
         f(it.run(p, x, &mut ctx))
     })
 }

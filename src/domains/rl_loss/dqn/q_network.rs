@@ -41,7 +41,7 @@ impl QNetwork {
     }
 
     /// The same network in f64 for the CPU interpreter (weights `[out × in]`, row-major).
-    pub fn to_f64(&self) -> crate::program::qnetwork::QNetworkF64 {
+    pub fn to_f64(&self) -> crate::domains::rl_loss::probe::QNetworkF64 {
         let host = self.to_host();
         let mut sizes = vec![host.layers[0].fan_in];
         let mut layers = Vec::new();
@@ -56,7 +56,7 @@ impl QNetwork {
             }
             layers.push((wt, l.bias.iter().map(|&b| f64::from(b)).collect()));
         }
-        crate::program::qnetwork::QNetworkF64 { layers, sizes }
+        crate::domains::rl_loss::probe::QNetworkF64 { layers, sizes }
     }
 
     /// Q-values `Q(s, a)` for a batch of states: `states` is `[B, S]` (`S` = observation size),
