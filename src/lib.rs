@@ -56,6 +56,7 @@ pub mod hashing;
 pub mod program;
 pub mod space;
 pub mod task;
+pub mod task_file;
 
 pub use archive::Archive;
 pub use domains::rl_loss as rl;

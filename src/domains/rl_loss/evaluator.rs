@@ -9,6 +9,7 @@ use super::dqn::{self, TrainingOutcome, TrainingReport};
 use super::envs::{Environment, RewardScale};
 use super::probe::LossProbe;
 use super::task::{RlLossTask, normalized_score};
+use crate::domains::plugin::EvaluatorError;
 use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::space::SearchSpace;
@@ -29,10 +30,16 @@ impl RlLossEvaluator {
     ///
     /// # Errors
     /// An unknown environment id.
-    pub fn new(space: SearchSpace, tasks: Vec<RlLossTask>, device: Device) -> anyhow::Result<Self> {
+    pub fn new(
+        space: SearchSpace,
+        tasks: Vec<RlLossTask>,
+        device: Device,
+    ) -> Result<Self, EvaluatorError> {
         for t in &tasks {
-            super::make_env(&t.environment.id, None)
-                .map_err(|e| anyhow::anyhow!("task `{}`: {e}", t.name))?;
+            super::make_env(&t.environment.id, None).map_err(|e| EvaluatorError::Data {
+                task: t.name.clone(),
+                message: e.to_string(),
+            })?;
         }
         let name = tasks
             .iter()

@@ -9,6 +9,7 @@
 
 pub mod burn_loss;
 pub mod device;
+pub mod domain;
 pub mod dqn;
 pub mod envs;
 pub mod evaluator;
@@ -20,9 +21,10 @@ pub use burn_loss::ProgramLoss;
 pub use evaluator::RlLossEvaluator;
 pub use task::RlLossTask;
 
+use crate::domains::plugin::EvaluatorError;
 use crate::engine::Evaluator;
-use crate::evolution::TaskSpec;
 use crate::space::SearchSpace;
+use crate::task_file::{TaskSpec, parse_toml};
 use envs::{EnvError, Environment};
 use std::sync::Arc;
 
@@ -80,27 +82,37 @@ fn unknown(id: &str) -> EnvError {
     EnvError::UnknownId(id.to_string(), environment_ids().join(", "))
 }
 
+/// Parses one `rl_loss` task file and checks its DQN settings.
+///
+/// # Errors
+/// A malformed file (with its line), a task of another domain, invalid `[dqn]` settings.
+pub fn parse_task(origin: &str, text: &str) -> Result<RlLossTask, EvaluatorError> {
+    let t: RlLossTask = parse_toml(text, origin)?;
+    if t.domain != "rl_loss" {
+        return Err(EvaluatorError::WrongDomain {
+            origin: origin.to_string(),
+            task: t.name,
+            domain: t.domain,
+            expected: "rl_loss",
+            note: "; RL task sets take only rl_loss tasks",
+        });
+    }
+    t.dqn.validate().map_err(|e| EvaluatorError::InvalidTask {
+        origin: origin.to_string(),
+        message: format!("[dqn]: {e}"),
+    })?;
+    Ok(t)
+}
+
 /// Parses the task files of a spec (each must be an `rl_loss` task).
 ///
 /// # Errors
 /// A malformed file (with its line), a task of another domain.
-pub fn load_tasks(spec: &TaskSpec) -> anyhow::Result<Vec<RlLossTask>> {
-    let mut tasks = Vec::new();
-    for (origin, text) in &spec.files {
-        let t: RlLossTask = crate::task::parse_toml(text, origin)?;
-        if t.domain != "rl_loss" {
-            anyhow::bail!(
-                "{origin}: task `{}` is `{}`, not rl_loss; RL task sets take only rl_loss tasks",
-                t.name,
-                t.domain
-            );
-        }
-        t.dqn
-            .validate()
-            .map_err(|e| anyhow::anyhow!("{origin}: [dqn]: {e}"))?;
-        tasks.push(t);
-    }
-    Ok(tasks)
+pub fn load_tasks(spec: &TaskSpec) -> Result<Vec<RlLossTask>, EvaluatorError> {
+    spec.files
+        .iter()
+        .map(|(origin, text)| parse_task(origin, text))
+        .collect()
 }
 
 /// Builds the RL-loss evaluator for a task set on `device` (`cpu` or `wgpu`).
@@ -112,17 +124,16 @@ pub fn build_evaluator(
     space: SearchSpace,
     spec: &TaskSpec,
     device: &str,
-) -> anyhow::Result<Arc<dyn Evaluator>> {
+) -> Result<Arc<dyn Evaluator>, EvaluatorError> {
     for required in LOSS_INPUTS {
         if space.input_index(required).is_none() {
-            anyhow::bail!(
+            return Err(EvaluatorError::SpaceMismatch(format!(
                 "task `{}` trains RL losses, but space `{}` has no input `{required}` (try --space rl_loss)",
-                spec.name,
-                space.name
-            );
+                spec.name, space.name
+            )));
         }
     }
     let tasks = load_tasks(spec)?;
-    let device = device::parse(device)?;
+    let device = device::parse(device).map_err(|e| EvaluatorError::Device(e.to_string()))?;
     Ok(Arc::new(RlLossEvaluator::new(space, tasks, device)?))
 }
