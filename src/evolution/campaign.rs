@@ -1,8 +1,8 @@
 //! The campaign: regularized (aging) evolution with functional-hash deduplication, hurdles
 //! and an optional guide, archived as it goes and resumable.
 //!
-//! A campaign is its [bookkeeping](super::bookkeeping) (population, FEC, guide, archive,
-//! top-K, live summary) driven by the [scheduler](super::scheduler) through an
+//! A campaign is its bookkeeping (`bookkeeping.rs`: population, FEC, guide, archive, top-K,
+//! live summary) driven by the scheduler (`scheduler.rs`) through an
 //! [`Executor`]: [`Campaign::run`] evaluates on a local thread pool, [`Campaign::run_with`]
 //! on any executor. In asynchronous mode (the default) evaluations stay in flight and each
 //! finished child is inserted at once; in deterministic mode children are proposed and
