@@ -58,6 +58,7 @@ pub mod nn;
 pub mod program;
 pub mod space;
 pub mod task;
+pub mod task_file;
 
 pub use archive::Archive;
 pub use domains::rl_loss as rl;

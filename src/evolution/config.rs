@@ -5,24 +5,8 @@ use super::hurdle::HurdleConfig;
 use crate::guide::GuideConfig;
 use crate::hashing::FecConfig;
 use crate::program::mutate::MutationConfig;
+pub use crate::task_file::TaskSpec;
 use serde::{Deserialize, Serialize};
-
-/// Which task a campaign runs, self-contained (file texts are embedded).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TaskSpec {
-    /// Task name(s) as given (`nguyen-1`, `cartpole,acrobot`, or a CSV stem).
-    pub name: String,
-    /// Each task file's origin and TOML text (several for RL task sets).
-    #[serde(default)]
-    pub files: Vec<(String, String)>,
-    /// A CSV dataset (`--data FILE.csv`), absolute path.
-    #[serde(default)]
-    pub csv: Option<String>,
-    /// The CSV's target column.
-    #[serde(default)]
-    pub target: Option<String>,
-}
 
 /// Everything that defines a campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

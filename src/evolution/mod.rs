@@ -1,11 +1,13 @@
 //! Regularized (aging) evolution with functional-hash deduplication and optional hurdles.
 
+mod bookkeeping;
 pub mod campaign;
 pub mod config;
 pub mod hurdle;
 pub mod population;
+mod scheduler;
 
-pub use campaign::{Campaign, CampaignObserver};
+pub use campaign::{Campaign, CampaignError, CampaignObserver};
 pub use config::{CampaignConfig, TaskSpec};
 pub use hurdle::HurdleConfig;
 pub use population::{Member, Population};

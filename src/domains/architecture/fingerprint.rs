@@ -51,7 +51,7 @@ mod tests {
 
     fn task() -> ArchitectureTask {
         let src = crate::catalog::task("digits-cnn").unwrap();
-        let mut t: ArchitectureTask = crate::task::parse_toml(&src.text, &src.origin).unwrap();
+        let mut t: ArchitectureTask = crate::task_file::parse_toml(&src.text, &src.origin).unwrap();
         t.network.channels = 4;
         t.network.cells = 1;
         t

@@ -6,6 +6,7 @@
 //! - [`task`], [`evaluator`], [`fingerprint`]: task files, scoring, functional hash.
 
 pub mod cell;
+pub mod domain;
 pub mod evaluator;
 pub mod fingerprint;
 pub mod network;
@@ -14,12 +15,35 @@ pub mod task;
 pub use evaluator::ArchitectureEvaluator;
 pub use task::ArchitectureTask;
 
+use crate::domains::plugin::EvaluatorError;
 use crate::engine::Evaluator;
-use crate::evolution::TaskSpec;
 use crate::program::DType;
 use crate::space::SearchSpace;
-use anyhow::{anyhow, bail};
+use crate::task_file::{TaskSpec, parse_toml, task_dir};
 use std::sync::Arc;
+
+/// Parses an architecture task file and checks its settings, without loading data.
+///
+/// # Errors
+/// A malformed file (with its line), a task of another domain, invalid settings.
+pub fn parse_task(origin: &str, text: &str) -> Result<ArchitectureTask, EvaluatorError> {
+    let task: ArchitectureTask = parse_toml(text, origin)?;
+    if task.domain != "architecture" {
+        return Err(EvaluatorError::WrongDomain {
+            origin: origin.to_string(),
+            task: task.name,
+            domain: task.domain,
+            expected: "architecture",
+            note: "",
+        });
+    }
+    task.validate()
+        .map_err(|message| EvaluatorError::InvalidTask {
+            origin: origin.to_string(),
+            message,
+        })?;
+    Ok(task)
+}
 
 /// Builds the architecture evaluator for one task on `device`.
 ///
@@ -30,33 +54,29 @@ pub fn build_evaluator(
     space: SearchSpace,
     spec: &TaskSpec,
     device: &str,
-) -> anyhow::Result<Arc<dyn Evaluator>> {
+) -> Result<Arc<dyn Evaluator>, EvaluatorError> {
     if space.cell.is_none() || !matches!(space.output, DType::FeatureMap | DType::Features) {
-        bail!(
+        return Err(EvaluatorError::SpaceMismatch(format!(
             "task `{}` trains architectures, but space `{}` is not a cell space (try --space architecture)",
-            spec.name,
-            space.name
-        );
+            spec.name, space.name
+        )));
     }
     let [(origin, text)] = spec.files.as_slice() else {
-        bail!(
-            "architecture search takes one task at a time (got `{}`)",
-            spec.name
-        );
+        return Err(EvaluatorError::OneTaskAtATime {
+            domain: "architecture search",
+            task: spec.name.clone(),
+        });
     };
-    let task: ArchitectureTask = crate::task::parse_toml(text, origin)?;
-    if task.domain != "architecture" {
-        bail!(
-            "{origin}: task `{}` is `{}`, not architecture",
-            task.name,
-            task.domain
-        );
-    }
-    task.validate().map_err(|e| anyhow!("{origin}: {e}"))?;
-    let d = crate::datasets::digits::load(&task.training.data, crate::task::task_dir(origin))
-        .map_err(|e| anyhow!("task `{origin}`: {e:#}"))?;
+    let task = parse_task(origin, text)?;
+    let d = crate::datasets::digits::load(&task.training.data, task_dir(origin)).map_err(|e| {
+        EvaluatorError::Data {
+            task: origin.clone(),
+            message: format!("{e:#}"),
+        }
+    })?;
     let data = crate::datasets::digits::split(&d, task.training.split_seed, 0.6, 0.2);
-    let device = crate::nn::device::parse(device)?;
+    let device =
+        crate::nn::device::parse(device).map_err(|e| EvaluatorError::Device(e.to_string()))?;
     Ok(Arc::new(ArchitectureEvaluator::new(
         space, task, data, device,
     )))

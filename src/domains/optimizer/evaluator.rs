@@ -1,6 +1,7 @@
 //! Scoring an update rule: train each meta-training task's problem with it, in order, and sum
 //! the task scores (each in [0, 1]); the held-out tasks are scored the same way and reported as
-//! the test score, never used as fitness. The first task is a hurdle stage, as for RL losses.
+//! the test score, never used as fitness. Each task is a stage of [`crate::engine::staged`]; the
+//! first is a hurdle stage, as for RL losses.
 
 use super::burn_optimizer::ProgramOptimizer;
 use super::mlp::{self, MlpRun};
@@ -8,7 +9,8 @@ use super::problems::{Objective, Quadratic, Rosenbrock, SoftmaxRegression};
 use super::task::{OptimizerTask, Problem};
 use super::update_rule::{OptimizerState, UpdateRule};
 use crate::datasets::digits::{self, Digits};
-use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::staged::{Stage, StageResult, evaluate_staged};
+use crate::engine::{EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::space::SearchSpace;
 use burn::tensor::Device;
@@ -298,66 +300,41 @@ impl Evaluator for OptimizerEvaluator {
     }
 
     fn evaluate(&self, program: &Program, ctx: &EvalContext) -> Evaluation {
-        let start = Instant::now();
-        let deadline = ctx.time_limit.map(|t| start + t);
-        let mut details = Vec::new();
-        let (mut fitness, mut held_out, mut steps) = (0.0, 0.0, 0u64);
-        let all = self.train.iter().map(|t| (t, true));
-        let all = all.chain(self.held_out.iter().map(|t| (t, false)));
-        for (k, (task, is_train)) in all.enumerate() {
+        let tasks: Vec<&LoadedTask> = self.train.iter().chain(&self.held_out).collect();
+        let stages: Vec<Stage> = tasks
+            .iter()
+            .enumerate()
+            .map(|(k, t)| Stage {
+                name: &t.task.name,
+                held_out: k >= self.train.len(),
+            })
+            .collect();
+        evaluate_staged(ctx, &stages, |input| {
             let r = run_task(
                 program,
-                task,
-                ctx.seed.wrapping_add(k as u64),
+                tasks[input.index],
+                input.seed,
                 &self.device,
-                deadline,
+                input.deadline,
             );
-            steps += r.steps;
-            let cost = Cost {
-                wall_secs: start.elapsed().as_secs_f64(),
-                steps,
-            };
-            let name = &task.task.name;
-            if let Some(o) = r.failure {
-                if !is_train {
-                    // A held-out failure scores 0 there; it never costs the candidate its fitness.
-                    details.push((format!("{name}/score"), 0.0));
-                    details.push((format!("{name}/{}", o.name()), 1.0));
-                    continue;
-                }
-                let mut e = Evaluation::failed(o, cost);
-                e.details = details;
-                return e;
+            match r.failure {
+                // A failed run's figures are not recorded.
+                Some(outcome) => StageResult::Failed {
+                    outcome,
+                    details: vec![],
+                    steps: r.steps,
+                },
+                None => StageResult::Scored {
+                    score: r.score,
+                    details: r
+                        .details
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect(),
+                    steps: r.steps,
+                },
             }
-            details.push((format!("{name}/score"), r.score));
-            for (key, v) in r.details {
-                details.push((format!("{name}/{key}"), v));
-            }
-            if is_train {
-                fitness += r.score;
-                if k == 0 && self.train.len() > 1 && ctx.hurdle.is_some_and(|h| r.score < h) {
-                    return Evaluation {
-                        fitness: Some(fitness),
-                        test_score: None,
-                        details,
-                        outcome: Outcome::Hurdle,
-                        cost,
-                    };
-                }
-            } else {
-                held_out += r.score;
-            }
-        }
-        Evaluation {
-            fitness: Some(fitness),
-            test_score: (!self.held_out.is_empty()).then_some(held_out),
-            details,
-            outcome: Outcome::Ok,
-            cost: Cost {
-                wall_secs: start.elapsed().as_secs_f64(),
-                steps,
-            },
-        }
+        })
     }
 
     fn probe_outputs(&self, program: &Program) -> Vec<f64> {

@@ -11,6 +11,7 @@
 //! - [`task`], [`evaluator`], [`fingerprint`]: task files, scoring, functional hash.
 
 pub mod burn_optimizer;
+pub mod domain;
 pub mod evaluator;
 pub mod fingerprint;
 pub mod mlp;
@@ -26,32 +27,48 @@ pub use evaluator::{LoadedTask, OptimizerEvaluator};
 pub use task::{OptimizerTask, Problem};
 pub use update_rule::{OPTIMIZER_INPUTS, OptimizerState, UpdateRule};
 
+use crate::domains::plugin::EvaluatorError;
 use crate::engine::Evaluator;
-use crate::evolution::TaskSpec;
 use crate::space::SearchSpace;
-use anyhow::{anyhow, bail};
+use crate::task_file::{TaskSpec, parse_toml, task_dir};
 use std::path::Path;
 use std::sync::Arc;
+
+/// Parses an optimizer task file and checks its problem, without loading data.
+///
+/// # Errors
+/// A malformed file (with its line), a task of another domain, invalid `[problem]` settings.
+pub fn parse_task(origin: &str, text: &str) -> Result<OptimizerTask, EvaluatorError> {
+    let t: OptimizerTask = parse_toml(text, origin)?;
+    if t.domain != "optimizer" {
+        return Err(EvaluatorError::WrongDomain {
+            origin: origin.to_string(),
+            task: t.name,
+            domain: t.domain,
+            expected: "optimizer",
+            note: "; optimizer task sets take only optimizer tasks",
+        });
+    }
+    t.problem
+        .validate()
+        .map_err(|e| EvaluatorError::InvalidTask {
+            origin: origin.to_string(),
+            message: format!("[problem]: {e}"),
+        })?;
+    Ok(t)
+}
 
 /// Parses an optimizer task file and loads its data; `origin` is its path (or
 /// `<embedded>/tasks/…`).
 ///
 /// # Errors
 /// A malformed file (with its line), a task of another domain, a missing dataset.
-pub fn load_task(origin: &str, text: &str) -> anyhow::Result<LoadedTask> {
-    let t: OptimizerTask = crate::task::parse_toml(text, origin)?;
-    if t.domain != "optimizer" {
-        bail!(
-            "{origin}: task `{}` is `{}`, not optimizer; optimizer task sets take only optimizer tasks",
-            t.name,
-            t.domain
-        );
-    }
-    t.problem
-        .validate()
-        .map_err(|e| anyhow!("{origin}: [problem]: {e}"))?;
-    LoadedTask::load(t, crate::task::task_dir(origin))
-        .map_err(|e| anyhow!("task `{origin}`: {e:#}"))
+pub fn load_task(origin: &str, text: &str) -> Result<LoadedTask, EvaluatorError> {
+    let t = parse_task(origin, text)?;
+    LoadedTask::load(t, task_dir(origin)).map_err(|e| EvaluatorError::Data {
+        task: origin.to_string(),
+        message: format!("{e:#}"),
+    })
 }
 
 /// Builds the optimizer evaluator: the spec's tasks are the meta-training set; the union of
@@ -64,8 +81,9 @@ pub fn build_evaluator(
     space: SearchSpace,
     spec: &TaskSpec,
     device: &str,
-) -> anyhow::Result<Arc<dyn Evaluator>> {
-    update_rule::check_space(&space).map_err(|e| anyhow!("task `{}`: {e}", spec.name))?;
+) -> Result<Arc<dyn Evaluator>, EvaluatorError> {
+    update_rule::check_space(&space)
+        .map_err(|e| EvaluatorError::SpaceMismatch(format!("task `{}`: {e}", spec.name)))?;
     let mut train = Vec::new();
     for (origin, text) in &spec.files {
         train.push(load_task(origin, text)?);
@@ -77,12 +95,10 @@ pub fn build_evaluator(
             if known {
                 continue;
             }
-            let src = crate::catalog::task(name).ok_or_else(|| {
-                anyhow!(
-                    "task `{}`: unknown held-out task `{name}` (known tasks: {})",
-                    t.task.name,
-                    crate::catalog::task_names().join(", ")
-                )
+            let src = crate::catalog::task(name).ok_or_else(|| EvaluatorError::UnknownHeldOut {
+                task: t.task.name.clone(),
+                name: name.clone(),
+                known: crate::catalog::task_names().join(", "),
             })?;
             let origin = match &src.dir {
                 Some(d) => d
@@ -94,7 +110,8 @@ pub fn build_evaluator(
             held_out.push(load_task(&origin, &src.text)?);
         }
     }
-    let device = crate::nn::device::parse(device)?;
+    let device =
+        crate::nn::device::parse(device).map_err(|e| EvaluatorError::Device(e.to_string()))?;
     Ok(Arc::new(OptimizerEvaluator::new(
         space, train, held_out, device,
     )))

@@ -1,19 +1,21 @@
 //! Scoring a loss program: train a DQN agent with it on each environment of the task set, in
 //! order, and sum the normalized training returns (Co-Reyes et al., ICLR 2021, §4).
 //!
-//! The first environment is a hurdle: if its score is below the campaign's hurdle (the paper
-//! uses 0.6 on CartPole), the other environments are skipped and the outcome is `hurdle`.
+//! Each environment is a stage of [`crate::engine::staged`]: the first is a hurdle (the paper
+//! uses 0.6 on CartPole); below it the other environments are skipped and the outcome is
+//! `hurdle`.
 
 use super::burn_loss::ProgramLoss;
 use super::dqn::{self, TrainingOutcome, TrainingReport};
 use super::probe::LossProbe;
 use super::task::{RlLossTask, normalized_score};
-use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::domains::plugin::EvaluatorError;
+use crate::engine::staged::{Stage, StageResult, evaluate_staged};
+use crate::engine::{EvalContext, Evaluation, Evaluator, Outcome};
 use crate::envs::{Environment, RewardScale};
 use crate::program::Program;
 use crate::space::SearchSpace;
 use burn::tensor::Device;
-use std::time::Instant;
 
 /// Evaluates loss programs by inner-loop DQN training.
 pub struct RlLossEvaluator {
@@ -29,10 +31,16 @@ impl RlLossEvaluator {
     ///
     /// # Errors
     /// An unknown environment id.
-    pub fn new(space: SearchSpace, tasks: Vec<RlLossTask>, device: Device) -> anyhow::Result<Self> {
+    pub fn new(
+        space: SearchSpace,
+        tasks: Vec<RlLossTask>,
+        device: Device,
+    ) -> Result<Self, EvaluatorError> {
         for t in &tasks {
-            super::make_env(&t.environment.id, None)
-                .map_err(|e| anyhow::anyhow!("task `{}`: {e}", t.name))?;
+            super::make_env(&t.environment.id, None).map_err(|e| EvaluatorError::Data {
+                task: t.name.clone(),
+                message: e.to_string(),
+            })?;
         }
         let name = tasks
             .iter()
@@ -105,73 +113,47 @@ impl Evaluator for RlLossEvaluator {
     }
 
     fn evaluate(&self, program: &Program, ctx: &EvalContext) -> Evaluation {
-        let start = Instant::now();
-        let mut total = 0.0;
-        let mut steps = 0u64;
-        let mut details = Vec::new();
-        for (k, task) in self.tasks.iter().enumerate() {
-            let elapsed = start.elapsed().as_secs_f64();
-            let left = ctx.time_limit.map(|t| (t.as_secs_f64() - elapsed).max(0.0));
-            let report = match self.train(program, k, ctx.seed.wrapping_add(k as u64), left) {
+        let stages: Vec<Stage> = self
+            .tasks
+            .iter()
+            .map(|t| Stage {
+                name: &t.name,
+                held_out: false,
+            })
+            .collect();
+        evaluate_staged(ctx, &stages, |input| {
+            let task = &self.tasks[input.index];
+            let report = match self.train(program, input.index, input.seed, input.time_left_secs) {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!("task {}: {e:#}", task.name);
-                    return Evaluation::failed(
-                        Outcome::Invalid,
-                        Cost {
-                            wall_secs: start.elapsed().as_secs_f64(),
-                            steps,
-                        },
-                    );
+                    return StageResult::Aborted;
                 }
             };
-            steps += report.env_steps;
-            let cost = Cost {
-                wall_secs: start.elapsed().as_secs_f64(),
-                steps,
-            };
-            let outcome = match report.outcome {
+            let steps = report.env_steps;
+            let failure = match report.outcome {
                 TrainingOutcome::Completed => None,
                 TrainingOutcome::NonFinite { .. } => Some(Outcome::NonFinite),
                 TrainingOutcome::Diverged { .. } => Some(Outcome::Diverged),
                 TrainingOutcome::TimedOut { .. } => Some(Outcome::TimedOut),
             };
-            if let Some(o) = outcome {
-                let mut e = Evaluation::failed(o, cost);
-                e.details = details;
-                e.details
-                    .push((format!("{}/env_steps", task.name), report.env_steps as f64));
-                return e;
-            }
-            let mean = Self::mean_final_return(task, &report);
-            let score = normalized_score(mean, task.environment.return_range);
-            total += score;
-            details.push((format!("{}/score", task.name), score));
-            details.push((format!("{}/mean_return", task.name), mean));
-            details.push((
-                format!("{}/episodes", task.name),
-                report.episode_returns.len() as f64,
-            ));
-            if k == 0 && self.tasks.len() > 1 && ctx.hurdle.is_some_and(|h| score < h) {
-                return Evaluation {
-                    fitness: Some(total),
-                    test_score: None,
-                    details,
-                    outcome: Outcome::Hurdle,
-                    cost,
+            if let Some(outcome) = failure {
+                return StageResult::Failed {
+                    outcome,
+                    details: vec![("env_steps".into(), steps as f64)],
+                    steps,
                 };
             }
-        }
-        Evaluation {
-            fitness: Some(total),
-            test_score: None,
-            details,
-            outcome: Outcome::Ok,
-            cost: Cost {
-                wall_secs: start.elapsed().as_secs_f64(),
+            let mean = Self::mean_final_return(task, &report);
+            StageResult::Scored {
+                score: normalized_score(mean, task.environment.return_range),
+                details: vec![
+                    ("mean_return".into(), mean),
+                    ("episodes".into(), report.episode_returns.len() as f64),
+                ],
                 steps,
-            },
-        }
+            }
+        })
     }
 
     fn probe_outputs(&self, program: &Program) -> Vec<f64> {

@@ -7,6 +7,7 @@
 //! - [`task`] and [`evaluator`]: task files and scoring.
 
 pub mod burn_loss;
+pub mod domain;
 pub mod dqn;
 pub mod evaluator;
 pub mod probe;
@@ -20,10 +21,11 @@ pub use task::RlLossTask;
 pub use crate::envs;
 pub use crate::envs::default_max_steps;
 
+use crate::domains::plugin::EvaluatorError;
 use crate::engine::Evaluator;
 use crate::envs::{EnvError, Environment};
-use crate::evolution::TaskSpec;
 use crate::space::SearchSpace;
+use crate::task_file::{TaskSpec, parse_toml};
 use std::sync::Arc;
 
 /// The inputs of a loss program, in the paper's order: Q-network θ, a_t, s_t, target network θ',
@@ -54,27 +56,37 @@ pub fn make_env(id: &str, max_steps: Option<usize>) -> Result<Box<dyn Environmen
     }
 }
 
+/// Parses one `rl_loss` task file and checks its DQN settings.
+///
+/// # Errors
+/// A malformed file (with its line), a task of another domain, invalid `[dqn]` settings.
+pub fn parse_task(origin: &str, text: &str) -> Result<RlLossTask, EvaluatorError> {
+    let t: RlLossTask = parse_toml(text, origin)?;
+    if t.domain != "rl_loss" {
+        return Err(EvaluatorError::WrongDomain {
+            origin: origin.to_string(),
+            task: t.name,
+            domain: t.domain,
+            expected: "rl_loss",
+            note: "; RL task sets take only rl_loss tasks",
+        });
+    }
+    t.dqn.validate().map_err(|e| EvaluatorError::InvalidTask {
+        origin: origin.to_string(),
+        message: format!("[dqn]: {e}"),
+    })?;
+    Ok(t)
+}
+
 /// Parses the task files of a spec (each must be an `rl_loss` task).
 ///
 /// # Errors
 /// A malformed file (with its line), a task of another domain.
-pub fn load_tasks(spec: &TaskSpec) -> anyhow::Result<Vec<RlLossTask>> {
-    let mut tasks = Vec::new();
-    for (origin, text) in &spec.files {
-        let t: RlLossTask = crate::task::parse_toml(text, origin)?;
-        if t.domain != "rl_loss" {
-            anyhow::bail!(
-                "{origin}: task `{}` is `{}`, not rl_loss; RL task sets take only rl_loss tasks",
-                t.name,
-                t.domain
-            );
-        }
-        t.dqn
-            .validate()
-            .map_err(|e| anyhow::anyhow!("{origin}: [dqn]: {e}"))?;
-        tasks.push(t);
-    }
-    Ok(tasks)
+pub fn load_tasks(spec: &TaskSpec) -> Result<Vec<RlLossTask>, EvaluatorError> {
+    spec.files
+        .iter()
+        .map(|(origin, text)| parse_task(origin, text))
+        .collect()
 }
 
 /// Builds the RL-loss evaluator for a task set on `device` (`cpu` or `wgpu`).
@@ -86,17 +98,17 @@ pub fn build_evaluator(
     space: SearchSpace,
     spec: &TaskSpec,
     device: &str,
-) -> anyhow::Result<Arc<dyn Evaluator>> {
+) -> Result<Arc<dyn Evaluator>, EvaluatorError> {
     for required in LOSS_INPUTS {
         if space.input_index(required).is_none() {
-            anyhow::bail!(
+            return Err(EvaluatorError::SpaceMismatch(format!(
                 "task `{}` trains RL losses, but space `{}` has no input `{required}` (try --space rl_loss)",
-                spec.name,
-                space.name
-            );
+                spec.name, space.name
+            )));
         }
     }
     let tasks = load_tasks(spec)?;
-    let device = crate::nn::device::parse(device)?;
+    let device =
+        crate::nn::device::parse(device).map_err(|e| EvaluatorError::Device(e.to_string()))?;
     Ok(Arc::new(RlLossEvaluator::new(space, tasks, device)?))
 }

@@ -1,7 +1,8 @@
 //! Scoring expressions on a dataset.
 
 use super::Dataset;
-use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::staged::{StageClock, below_hurdle, hurdle_stop};
+use crate::engine::{EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::program::interpreter::Interpreter;
 use crate::program::ops::KernelContext;
@@ -10,7 +11,6 @@ use crate::space::SearchSpace;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::cell::RefCell;
-use std::time::Instant;
 
 /// Rows of the canonical probe batch used for fingerprints.
 pub const PROBE_ROWS: usize = 16;
@@ -154,22 +154,19 @@ impl Evaluator for SymbolicRegressionEvaluator {
     }
 
     fn evaluate(&self, p: &Program, ctx: &EvalContext) -> Evaluation {
-        let start = Instant::now();
-        let cost = |rows: usize| Cost {
-            wall_secs: start.elapsed().as_secs_f64(),
-            steps: rows as u64,
-        };
-        if let Some(h) = ctx.hurdle {
+        // Rows are the steps. The first stage (a quarter of the training rows) runs only when
+        // there is a hurdle; there is no time limit, an evaluation takes microseconds.
+        let clock = StageClock::start(ctx);
+        let cost = |rows: usize| clock.cost(rows as u64);
+        if ctx.hurdle.is_some() {
             match self.score(p, &self.stage, &self.stage_y) {
                 None => return Evaluation::failed(Outcome::NonFinite, cost(self.stage_y.len())),
-                Some(s) if fitness_from_nrmse(s.nrmse) < h => {
-                    return Evaluation {
-                        fitness: Some(fitness_from_nrmse(s.nrmse)),
-                        test_score: None,
-                        details: vec![("stage_nrmse".into(), s.nrmse)],
-                        outcome: Outcome::Hurdle,
-                        cost: cost(self.stage_y.len()),
-                    };
+                Some(s) if below_hurdle(ctx, fitness_from_nrmse(s.nrmse)) => {
+                    return hurdle_stop(
+                        fitness_from_nrmse(s.nrmse),
+                        vec![("stage_nrmse".into(), s.nrmse)],
+                        cost(self.stage_y.len()),
+                    );
                 }
                 Some(_) => {}
             }

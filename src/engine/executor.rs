@@ -1,0 +1,77 @@
+//! The seam between the search and its evaluations: the campaign submits evaluation requests
+//! and takes results back in whatever order they finish. [`super::local::LocalExecutor`] (a
+//! rayon pool in this process) is the default; an executor over a work queue spreads the same
+//! requests over other machines.
+
+use super::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
+use crate::program::Program;
+use crate::program::print::infix_top;
+use std::time::Instant;
+
+/// One evaluation to run: everything a worker needs besides the evaluator itself.
+#[derive(Debug, Clone)]
+pub struct EvalRequest {
+    /// The candidate's id in its campaign (results are matched to candidates by it).
+    pub candidate: u64,
+    /// The program to evaluate.
+    pub program: Program,
+    /// Seed, hurdle and time limit of the evaluation.
+    pub context: EvalContext,
+}
+
+/// A finished evaluation.
+#[derive(Debug, Clone)]
+pub struct EvalResult {
+    /// The candidate's id, as in its request.
+    pub candidate: u64,
+    /// What the evaluation gave (failures are outcomes here, never errors).
+    pub evaluation: Evaluation,
+}
+
+/// Why an executor cannot go on (evaluation failures are [`Outcome`]s, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutorError {
+    /// The workers could not be started.
+    #[error("cannot start the evaluation workers: {0}")]
+    Start(String),
+    /// The workers went away with evaluations still in flight.
+    #[error("the evaluation workers stopped with {0} evaluation(s) in flight")]
+    Disconnected(usize),
+}
+
+/// Runs evaluation requests, in parallel where it can.
+pub trait Executor {
+    /// How many evaluations it runs at once; the campaign keeps this many in flight.
+    fn capacity(&self) -> usize;
+    /// Evaluations submitted whose results have not been taken yet.
+    fn in_flight(&self) -> usize;
+    /// Starts evaluating `request`.
+    ///
+    /// # Errors
+    /// The executor can no longer evaluate.
+    fn submit(&mut self, request: EvalRequest) -> Result<(), ExecutorError>;
+    /// Waits for the next finished evaluation, in completion order; `None` when nothing is
+    /// in flight.
+    ///
+    /// # Errors
+    /// The workers went away with evaluations in flight.
+    fn next_result(&mut self) -> Result<Option<EvalResult>, ExecutorError>;
+}
+
+/// Evaluates, turning a panic inside the evaluator into an `invalid` outcome so one bad
+/// candidate cannot stop (or hang) the campaign.
+pub fn evaluate_guarded(ev: &dyn Evaluator, p: &Program, ctx: &EvalContext) -> Evaluation {
+    let start = Instant::now();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ev.evaluate(p, ctx))).unwrap_or_else(
+        |_| {
+            tracing::error!("evaluation panicked; recorded as invalid: {}", infix_top(p));
+            Evaluation::failed(
+                Outcome::Invalid,
+                Cost {
+                    wall_secs: start.elapsed().as_secs_f64(),
+                    steps: 0,
+                },
+            )
+        },
+    )
+}

@@ -1,0 +1,541 @@
+//! The campaign's bookkeeping: the population, the FEC, the guide, the archive, the top-K and
+//! the live summary. It proposes children (tournament + mutation, or PAM-RT with a guide),
+//! serves functional duplicates from the cache, and takes results back in insertion order;
+//! the scheduler ([`super::scheduler`]) decides when, and an [`crate::engine::Executor`]
+//! evaluates.
+
+use super::config::CampaignConfig;
+use super::population::{Member, Population};
+use crate::archive::store::PendingEvaluation;
+use crate::archive::{Archive, ArchiveError, CampaignState, CandidateRecord, LiveSummary, Stats};
+use crate::engine::{Cost, EvalContext, EvalRequest, Evaluation, Evaluator, Outcome};
+use crate::guide::buffer::{label, rank as label_rank};
+use crate::guide::pam::Judgement;
+use crate::guide::{OnlineDiscriminator, guided_mutation};
+use crate::hashing::fec::{FecEntry, Lookup};
+use crate::hashing::{
+    Fingerprint, FunctionalEquivalenceCache, fingerprint_of_outputs, structural_hash,
+};
+use crate::program::Program;
+use crate::program::generate::random_program;
+use crate::program::mutate::{MutationKind, mutate};
+use crate::program::print::infix_top;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Receives progress as records are inserted.
+pub trait CampaignObserver {
+    /// Called after each insertion.
+    fn on_insert(&mut self, record: &CandidateRecord, stats: &Stats, budget: u64);
+}
+
+/// A no-op observer.
+impl CampaignObserver for () {
+    fn on_insert(&mut self, _: &CandidateRecord, _: &Stats, _: u64) {}
+}
+
+/// A proposed child, before evaluation.
+#[derive(Debug, Clone)]
+pub(super) struct Proposal {
+    pub(super) id: u64,
+    program: Program,
+    parent: Option<u64>,
+    mutation: Option<MutationKind>,
+    seed: Option<String>,
+    pub(super) fingerprint: Fingerprint,
+    hurdle: Option<f64>,
+    /// The parent's label rank, when the discriminator accepted this child by a prediction
+    /// (to measure acceptance precision once it is evaluated).
+    accepted_over: Option<f64>,
+}
+
+/// Records kept for `inspect` and the live summary.
+pub(super) const TOP_K: usize = 100;
+const COMMIT_EVERY: Duration = Duration::from_millis(100);
+const LIVE_EVERY: Duration = Duration::from_millis(1000);
+
+/// Everything a campaign knows between evaluations.
+pub(super) struct Bookkeeping {
+    pub(super) config: CampaignConfig,
+    /// Spaces and probe outputs (fingerprints are computed here, not by the executor).
+    pub(super) evaluator: Arc<dyn Evaluator>,
+    pub(super) archive: Archive,
+    seeds: Vec<(String, Program)>,
+    programs: HashMap<u64, Program>,
+    population: Population,
+    fec: FunctionalEquivalenceCache,
+    pub(super) guide: Option<OnlineDiscriminator>,
+    rng: ChaCha8Rng,
+    next_id: u64,
+    pub(super) inserted: u64,
+    pub(super) stats: Stats,
+    pub(super) top: Vec<CandidateRecord>,
+    unsaved: Vec<CandidateRecord>,
+    wall_base: f64,
+    started: Instant,
+    last_commit: Instant,
+    last_live: Instant,
+}
+
+fn now_unix() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl Bookkeeping {
+    /// Fresh bookkeeping over checked seed programs.
+    pub(super) fn new(
+        config: CampaignConfig,
+        evaluator: Arc<dyn Evaluator>,
+        archive: Archive,
+        seeds: Vec<(String, Program)>,
+    ) -> Self {
+        let rng = ChaCha8Rng::seed_from_u64(config.seed);
+        let now = Instant::now();
+        let guide = config.guide.enabled().then(|| {
+            OnlineDiscriminator::new(config.guide.clone(), evaluator.space(), config.seed)
+        });
+        Bookkeeping {
+            fec: FunctionalEquivalenceCache::new(config.fec.clone()),
+            guide,
+            population: Population::new(config.population),
+            config,
+            evaluator,
+            archive,
+            seeds,
+            programs: HashMap::new(),
+            rng,
+            next_id: 0,
+            inserted: 0,
+            stats: Stats::default(),
+            top: vec![],
+            unsaved: vec![],
+            wall_base: 0.0,
+            started: now,
+            last_commit: now,
+            last_live: now - LIVE_EVERY,
+        }
+    }
+
+    /// Restores the archive's last committed state. Records inserted after that state
+    /// (possible only in asynchronous mode) are adopted in insertion order.
+    pub(super) fn restore(&mut self) -> Result<(), ArchiveError> {
+        let state = self.archive.state()?;
+        let records = self.archive.records()?;
+        let by_id: HashMap<u64, &CandidateRecord> = records.iter().map(|r| (r.id, r)).collect();
+        if let Some(s) = state {
+            self.next_id = s.next_id;
+            self.inserted = s.inserted;
+            self.rng = s.rng;
+            self.stats = s.stats;
+            self.wall_base = self.stats.wall_secs;
+            self.fec = FunctionalEquivalenceCache::restore(self.config.fec.clone(), s.fec);
+            for id in s.population {
+                let r = by_id.get(&id).ok_or_else(|| ArchiveError::Corrupt {
+                    path: self.archive.dir().to_path_buf(),
+                    message: format!("population member {id} has no record"),
+                })?;
+                self.population.push(Member {
+                    id,
+                    fitness: r.fitness,
+                    size: r.size,
+                });
+                self.programs.insert(id, r.program());
+            }
+        }
+        if self.config.guide.enabled() {
+            match self.archive.guide()? {
+                Some(snap) => {
+                    let g = OnlineDiscriminator::restore(
+                        self.config.guide.clone(),
+                        self.evaluator.space(),
+                        snap,
+                        |id| by_id.get(&id).map(|r| r.program()),
+                    )
+                    .map_err(|e| ArchiveError::Corrupt {
+                        path: self.archive.dir().to_path_buf(),
+                        message: e.to_string(),
+                    })?;
+                    self.guide = Some(g);
+                }
+                None => {
+                    // No committed guide state (the campaign stopped before its first commit):
+                    // rebuild the buffer from the committed records.
+                    let mut done: Vec<&CandidateRecord> = records
+                        .iter()
+                        .filter(|r| r.seq < self.inserted && !r.fec_hit)
+                        .collect();
+                    done.sort_by_key(|r| r.seq);
+                    if let Some(g) = self.guide.as_mut() {
+                        for r in done {
+                            g.observe(r.fingerprint, r.id, &r.program(), r.fitness);
+                        }
+                    }
+                }
+            }
+        }
+        let mut late: Vec<&CandidateRecord> =
+            records.iter().filter(|r| r.seq >= self.inserted).collect();
+        late.sort_by_key(|r| r.seq);
+        for r in late {
+            self.adopt(r.clone());
+        }
+        let mut top: Vec<CandidateRecord> = records
+            .into_iter()
+            .filter(|r| r.seq < self.inserted)
+            .collect();
+        top.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
+        top.truncate(TOP_K);
+        self.top = top;
+        Ok(())
+    }
+
+    /// Whether real evaluations may still start, with `in_flight` already running.
+    pub(super) fn evaluations_left(&self, in_flight: u64) -> bool {
+        self.config
+            .max_evaluations
+            .is_none_or(|m| self.stats.evaluations + in_flight < m)
+    }
+
+    /// Whether the campaign has spent its budget (candidates, or real evaluations).
+    fn budget_spent(&self) -> bool {
+        self.inserted >= self.config.budget || !self.evaluations_left(0)
+    }
+
+    /// Retrains the guide when it is due.
+    pub(super) fn maintain_guide(&mut self) {
+        if let Some(g) = self.guide.as_mut()
+            && g.retrain_due()
+        {
+            g.retrain();
+        }
+    }
+
+    /// The evaluation request of a proposal: its seed is derived from the campaign seed and
+    /// the candidate id, so it does not depend on who evaluates it or when.
+    pub(super) fn request(&self, p: &Proposal) -> EvalRequest {
+        EvalRequest {
+            candidate: p.id,
+            program: p.program.clone(),
+            context: EvalContext {
+                seed: xxh3_64(&[self.config.seed.to_le_bytes(), p.id.to_le_bytes()].concat()),
+                hurdle: p.hurdle,
+                time_limit: self.config.time_limit_secs.map(Duration::from_secs_f64),
+            },
+        }
+    }
+
+    /// Looks a proposal up in the functional equivalence cache.
+    pub(super) fn lookup(&mut self, p: &Proposal) -> Lookup {
+        self.fec.lookup(p.fingerprint, &mut self.rng)
+    }
+
+    /// An evaluation of candidate `id` kept from before a kill, if it is still this child's.
+    pub(super) fn pending(&self, p: &Proposal) -> Result<Option<Evaluation>, ArchiveError> {
+        Ok(self
+            .archive
+            .pending(p.id)?
+            .filter(|pe| pe.fingerprint == p.fingerprint)
+            .map(|pe| pe.evaluation))
+    }
+
+    /// Keeps a finished evaluation across a kill (a write failure only costs a re-run).
+    pub(super) fn keep_pending(&self, p: &Proposal, e: &Evaluation) {
+        let pending = PendingEvaluation {
+            fingerprint: p.fingerprint,
+            evaluation: e.clone(),
+        };
+        let _ = self.archive.put_pending(p.id, &pending);
+    }
+
+    /// PAM-RT: mutate `parent_program` until the discriminator accepts a child (or the retry cap
+    /// runs out). Returns the child, its mutation, its fingerprint and, when it was accepted by a
+    /// prediction, the parent's label rank.
+    fn guided_child(
+        &mut self,
+        parent_fitness: Option<f64>,
+        parent_program: &Program,
+    ) -> (Program, MutationKind, Fingerprint, Option<f64>) {
+        let guide = self.guide.as_mut().expect("guided proposals need a guide");
+        let space = self.evaluator.space();
+        let evaluator = &self.evaluator;
+        let config = &self.config;
+        let rng = &mut self.rng;
+        let parent_rank = label_rank(parent_fitness);
+        let tie = config.guide.tie_tolerance;
+        let known_tie_score = if config.guide.accept_known_ties {
+            1.0
+        } else {
+            0.0
+        };
+        let parent_z = guide.embed(parent_program);
+        let start = (
+            parent_program.clone(),
+            MutationKind::ReplaceOp,
+            Fingerprint(0),
+        );
+        let out = guided_mutation(
+            &start,
+            config.guide.threshold,
+            config.guide.max_retries,
+            config.guide.retry_from,
+            |base| {
+                let (child, kind) = mutate(&base.0, space, &config.mutation, rng);
+                let fp = fingerprint_of_outputs(
+                    &evaluator.probe_outputs(&child),
+                    config.fec.mantissa_bits,
+                );
+                (child, kind, fp)
+            },
+            |c| match guide.known_fitness(&c.2) {
+                // A tie is not an improvement: only a known better child scores 1, unless
+                // known ties are accepted (`accept_known_ties`).
+                Some(f) => Judgement::Known(
+                    label(label_rank(f), parent_rank, tie).map_or(known_tie_score, f64::from),
+                ),
+                None => {
+                    let z = guide.embed(&c.0);
+                    Judgement::Predicted(guide.probability(&z, &parent_z))
+                }
+            },
+        );
+        let st = &mut guide.stats;
+        st.guided_proposals += 1;
+        st.free_labels += out.free_labels as u64;
+        st.rejected += out.tries as u64 - 1;
+        st.cap_reached += u64::from(out.cap_reached);
+        let accepted_over = match out.judgement {
+            Judgement::Predicted(_) if !out.cap_reached => Some(parent_rank),
+            _ => None,
+        };
+        let (child, kind, fp) = out.child;
+        (child, kind, fp, accepted_over)
+    }
+
+    /// Draws the next child: initial population first (seeds, their mutations, or random
+    /// programs), then tournament + mutation.
+    pub(super) fn propose(&mut self) -> Proposal {
+        let id = self.next_id;
+        self.next_id += 1;
+        let space = self.evaluator.space();
+        let initial = (id as usize) < self.config.population || self.population.is_empty();
+        let mut guided: Option<(Fingerprint, Option<f64>)> = None;
+        let (program, parent, mutation, seed) = if initial {
+            if let Some((name, p)) = self.seeds.get(id as usize) {
+                (p.clone(), None, None, Some(name.clone()))
+            } else if !self.seeds.is_empty() {
+                let k = self.rng.random_range(0..self.seeds.len());
+                let (name, p) = &self.seeds[k];
+                let (child, kind) = mutate(p, space, &self.config.mutation, &mut self.rng);
+                (child, None, Some(kind), Some(name.clone()))
+            } else {
+                let p = random_program(space, &mut self.rng)
+                    .expect("the space can produce valid programs");
+                (p, None, None, None)
+            }
+        } else {
+            let parent = self
+                .population
+                .tournament(self.config.tournament, &mut self.rng)
+                .expect("population is not empty");
+            let pp = &self.programs[&parent.id];
+            if self.guide.as_ref().is_some_and(|g| g.ready()) {
+                let pp = pp.clone();
+                let (child, kind, fp, accepted_over) = self.guided_child(parent.fitness, &pp);
+                guided = Some((fp, accepted_over));
+                (child, Some(parent.id), Some(kind), None)
+            } else {
+                let (child, kind) = mutate(pp, space, &self.config.mutation, &mut self.rng);
+                (child, Some(parent.id), Some(kind), None)
+            }
+        };
+        let (fingerprint, accepted_over) = match guided {
+            Some(g) => g,
+            None => {
+                let outputs = self.evaluator.probe_outputs(&program);
+                (
+                    fingerprint_of_outputs(&outputs, self.config.fec.mantissa_bits),
+                    None,
+                )
+            }
+        };
+        Proposal {
+            id,
+            program,
+            parent,
+            mutation,
+            seed,
+            fingerprint,
+            hurdle: self.config.hurdle.current(&self.population),
+            accepted_over,
+        }
+    }
+
+    fn base_record(&self, p: &Proposal) -> CandidateRecord {
+        CandidateRecord {
+            id: p.id,
+            seq: 0,
+            program: serde_json::to_string(&p.program).expect("programs serialize"),
+            expression: infix_top(&p.program),
+            size: p.program.size(),
+            fingerprint: p.fingerprint,
+            structural_hash: structural_hash(&p.program),
+            fitness: None,
+            test_score: None,
+            details: vec![],
+            outcome: Outcome::Ok,
+            parent: p.parent,
+            mutation: p.mutation,
+            seed: p.seed.clone(),
+            fec_hit: false,
+            cost: Cost::default(),
+            created_unix: now_unix(),
+        }
+    }
+
+    /// The record of a child served from the cache (its fitness and outcome are the cached
+    /// ones; it still enters the population).
+    pub(super) fn record_hit(&mut self, p: Proposal, e: &FecEntry) -> CandidateRecord {
+        let mut r = self.base_record(&p);
+        r.fitness = e.fitness;
+        r.test_score = e.test_score;
+        r.outcome = e.outcome;
+        r.fec_hit = true;
+        self.programs.insert(p.id, p.program);
+        r
+    }
+
+    /// The record of an evaluated child; the evaluation feeds the cache and the guide.
+    pub(super) fn record_evaluated(&mut self, p: Proposal, e: Evaluation) -> CandidateRecord {
+        let mut r = self.base_record(&p);
+        // Hurdle stops are cached too: a functional duplicate would stop at the same hurdle.
+        self.fec
+            .record(p.fingerprint, p.id, e.fitness, e.test_score, e.outcome);
+        if let Some(g) = self.guide.as_mut() {
+            g.observe(p.fingerprint, p.id, &p.program, e.fitness);
+            if let Some(parent_rank) = p.accepted_over {
+                g.stats.accepted_evaluated += 1;
+                if label(label_rank(e.fitness), parent_rank, g.config().tie_tolerance) == Some(1.0)
+                {
+                    g.stats.accepted_better += 1;
+                }
+            }
+        }
+        r.fitness = e.fitness;
+        r.test_score = e.test_score;
+        r.details = e.details;
+        r.outcome = e.outcome;
+        r.cost = e.cost;
+        self.programs.insert(p.id, p.program);
+        r
+    }
+
+    /// Inserts a record that was archived but not yet part of the committed state.
+    fn adopt(&mut self, r: CandidateRecord) {
+        self.programs.insert(r.id, r.program());
+        if !r.fec_hit {
+            self.fec
+                .record(r.fingerprint, r.id, r.fitness, r.test_score, r.outcome);
+            if let Some(g) = self.guide.as_mut() {
+                g.observe(r.fingerprint, r.id, &r.program(), r.fitness);
+            }
+        }
+        self.stats.count(&r);
+        if let Some(old) = self.population.push(Member {
+            id: r.id,
+            fitness: r.fitness,
+            size: r.size,
+        }) {
+            self.programs.remove(&old.id);
+        }
+        self.next_id = self.next_id.max(r.id + 1);
+        self.inserted = r.seq + 1;
+    }
+
+    /// Inserts a record: population (aging), counters, top-K, observer; in asynchronous mode
+    /// commits when a commit is due.
+    pub(super) fn insert(
+        &mut self,
+        mut r: CandidateRecord,
+        observer: &mut dyn CampaignObserver,
+    ) -> Result<(), ArchiveError> {
+        r.seq = self.inserted;
+        self.inserted += 1;
+        self.stats.count(&r);
+        self.stats.wall_secs = self.wall_base + self.started.elapsed().as_secs_f64();
+        if let Some(old) = self.population.push(Member {
+            id: r.id,
+            fitness: r.fitness,
+            size: r.size,
+        }) {
+            self.programs.remove(&old.id);
+        }
+        if r.fitness.is_some() && r.outcome == Outcome::Ok {
+            let pos = self.top.partition_point(|t| rank(t) >= rank(&r));
+            if pos < TOP_K {
+                self.top.insert(pos, r.clone());
+                self.top.truncate(TOP_K);
+            }
+        }
+        observer.on_insert(&r, &self.stats, self.config.budget);
+        self.unsaved.push(r);
+        if !self.config.deterministic && self.commit_due() {
+            self.commit(false)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the last commit is old enough for another.
+    pub(super) fn commit_due(&self) -> bool {
+        self.last_commit.elapsed() >= COMMIT_EVERY
+    }
+
+    /// Writes the unsaved records and the state (and, when due or finished, the live summary).
+    pub(super) fn commit(&mut self, finished: bool) -> Result<(), ArchiveError> {
+        self.stats.wall_secs = self.wall_base + self.started.elapsed().as_secs_f64();
+        self.archive.put_records(&self.unsaved)?;
+        self.unsaved.clear();
+        let finished = finished && self.budget_spent();
+        let state = CampaignState {
+            next_id: self.next_id,
+            inserted: self.inserted,
+            population: self.population.members().map(|m| m.id).collect(),
+            rng: self.rng.clone(),
+            stats: self.stats.clone(),
+            fec: self.fec.snapshot(),
+            finished,
+        };
+        let guide = self.guide.as_ref().map(|g| g.snapshot());
+        self.archive
+            .commit_state_with_guide(&state, guide.as_ref())?;
+        self.last_commit = Instant::now();
+        if finished || self.last_live.elapsed() >= LIVE_EVERY {
+            self.last_live = Instant::now();
+            let live = LiveSummary {
+                pid: std::process::id(),
+                updated_unix: now_unix(),
+                finished,
+                budget: self.config.budget,
+                stats: self.stats.clone(),
+                top: self.top.clone(),
+                guide: self.guide.as_ref().map(|g| g.stats.clone()),
+            };
+            // The summary is a convenience for concurrent readers; the archive is the record.
+            let _ = live.write(self.archive.dir());
+        }
+        Ok(())
+    }
+}
+
+/// Sort key of records: fitness, failures last.
+fn rank(r: &CandidateRecord) -> f64 {
+    r.fitness
+        .filter(|f| f.is_finite())
+        .unwrap_or(f64::NEG_INFINITY)
+}
