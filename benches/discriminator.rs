@@ -12,8 +12,8 @@ use gevo::guide::{
     Discriminator, DiscriminatorConfig, GraphBatch, GraphEncoder, GraphEncoding, GuideConfig,
     GuideKind, OnlineDiscriminator,
 };
+use gevo::program::space::SearchSpace;
 use gevo::program::{Node, OpId, Program};
-use gevo::space::SearchSpace;
 use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

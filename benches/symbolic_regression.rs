@@ -10,7 +10,7 @@ use gevo::domains::symbolic_regression::{Dataset, SymbolicRegressionEvaluator};
 use gevo::engine::Evaluator;
 use gevo::hashing::fingerprint_of_outputs;
 use gevo::program::Program;
-use gevo::space::SearchSpace;
+use gevo::program::space::SearchSpace;
 use std::hint::black_box;
 
 const PROGRAM: &str = r#"{

@@ -128,16 +128,16 @@ pub enum CatalogError {
     UnknownSpace(String),
     /// The file exists but is malformed (names file and line).
     #[error(transparent)]
-    Space(#[from] crate::space::SpaceError),
+    Space(#[from] crate::program::space::SpaceError),
 }
 
 /// Finds and parses a search space by name (`rl_loss`) or path.
 ///
 /// # Errors
 /// [`CatalogError::UnknownSpace`] if not found; [`CatalogError::Space`] if malformed.
-pub fn load_space(name_or_path: &str) -> Result<crate::space::SearchSpace, CatalogError> {
+pub fn load_space(name_or_path: &str) -> Result<crate::program::space::SearchSpace, CatalogError> {
     let src = space(name_or_path).ok_or_else(|| CatalogError::UnknownSpace(name_or_path.into()))?;
-    Ok(crate::space::SearchSpace::from_toml(
+    Ok(crate::program::space::SearchSpace::from_toml(
         &src.text,
         &src.origin,
     )?)

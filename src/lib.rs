@@ -45,7 +45,6 @@
 pub mod analysis;
 pub mod archive;
 pub mod catalog;
-pub mod cli;
 pub mod datasets;
 pub mod domains;
 pub mod engine;
@@ -56,7 +55,6 @@ pub mod guide;
 pub mod hashing;
 pub mod nn;
 pub mod program;
-pub mod space;
 pub mod task;
 pub mod task_file;
 
@@ -65,3 +63,4 @@ pub use domains::rl_loss as rl;
 pub use domains::rl_loss::ProgramLoss;
 pub use domains::rl_loss::dqn::DqnLoss;
 pub use program::Program;
+pub use program::space::SearchSpace;

@@ -1,3 +1,7 @@
+//! The `gevo` binary: the command line lives in [`cli`]; the engine is the `gevo` library.
+
+mod cli;
+
 fn main() -> std::process::ExitCode {
     // Rust ignores SIGPIPE, which turns `gevo show … | head` into a "failed printing to stdout"
     // panic; a CLI should just stop when its reader goes away.
@@ -6,5 +10,5 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    gevo::cli::main()
+    cli::main()
 }

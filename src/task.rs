@@ -8,7 +8,7 @@ pub use crate::task_file::{
 };
 
 use crate::engine::Evaluator;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use std::sync::Arc;
 
 /// Builds the evaluator for a space and task through the task's domain; `device` selects the

@@ -7,7 +7,7 @@
 //! Program Search", 2024). Every run is a deterministic campaign in its own archive under
 //! `OUT/archives/`.
 //!
-//! Written to `OUT/` (statistics in [`crate::analysis::ablation`]):
+//! Written to `OUT/` (statistics in [`gevo::analysis::ablation`]):
 //! - `runs.csv`: per run, its final best fitness, real evaluations, candidates and wall seconds
 //!   (the discriminator's training and inference included);
 //! - `curves_evaluations.csv`: per arm, the mean (and min/max over seeds) best fitness after each
@@ -21,15 +21,15 @@
 //!   target counts as speedup 0, so the interval is conservative);
 //! - `curves.svg`: both mean curves per arm.
 
-use crate::analysis::ablation::{
-    Trajectory, bootstrap_speedup, mean_curve_evaluations, mean_curve_seconds,
-};
-use crate::archive::{Archive, CandidateRecord, Stats};
-use crate::evolution::{Campaign, CampaignConfig, CampaignObserver};
-use crate::guide::GuideKind;
-use crate::space::SearchSpace;
 use anyhow::{Context, anyhow};
 use clap::Args;
+use gevo::analysis::ablation::{
+    Trajectory, bootstrap_speedup, mean_curve_evaluations, mean_curve_seconds,
+};
+use gevo::archive::{Archive, CandidateRecord, Stats};
+use gevo::evolution::{Campaign, CampaignConfig, CampaignObserver};
+use gevo::guide::GuideKind;
+use gevo::program::space::SearchSpace;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
@@ -125,10 +125,10 @@ struct Run {
 }
 
 pub fn ablate(a: AblateArgs) -> anyhow::Result<()> {
-    let src = crate::catalog::space(&a.space)
+    let src = gevo::catalog::space(&a.space)
         .ok_or_else(|| anyhow!("unknown search space `{}`", a.space))?;
     let space = SearchSpace::from_toml(&src.text, &src.origin)?;
-    let spec = crate::task::resolve(&a.task)?;
+    let spec = gevo::task::resolve(&a.task)?;
     std::fs::create_dir_all(a.out.join("archives"))
         .with_context(|| format!("{}: cannot create", a.out.display()))?;
     let e_max = a.max_evaluations.max(1) as usize;
@@ -163,7 +163,7 @@ pub fn ablate(a: AblateArgs) -> anyhow::Result<()> {
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)?;
             }
-            let evaluator = crate::task::build_evaluator(space.clone(), &spec, &c.device)?;
+            let evaluator = gevo::task::build_evaluator(space.clone(), &spec, &c.device)?;
             let archive = Archive::create(&dir, &serde_json::to_string_pretty(&c)?)?;
             let mut campaign = Campaign::new(c, evaluator, archive)?;
             let mut trace = Trace::default();
@@ -280,7 +280,7 @@ fn plot(
     k: usize,
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
-    use crate::analysis::plot::{ImageFormat, Panel, plot_panels};
+    use gevo::analysis::plot::{ImageFormat, Panel, plot_panels};
     let series = |evals: bool| -> Vec<(String, Vec<(f64, f64)>)> {
         ARMS.iter()
             .zip(curves)

@@ -1,11 +1,11 @@
 //! `gevo compare A.json B.json --task T --seeds N`: evaluate two programs under identical seeds
 //! and test the paired difference.
 
-use crate::analysis::stats::paired_comparison;
-use crate::engine::{EvalContext, Evaluator};
-use crate::program::Program;
 use anyhow::{anyhow, bail};
 use clap::Args;
+use gevo::analysis::stats::paired_comparison;
+use gevo::engine::{EvalContext, Evaluator};
+use gevo::program::Program;
 use rayon::prelude::*;
 use serde_json::json;
 use std::path::PathBuf;
@@ -28,12 +28,12 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     if a.seeds == 0 || a.seeds > 24 {
         bail!("--seeds must be between 1 and 24 (got {})", a.seeds);
     }
-    let space = crate::catalog::load_space(&a.space)?;
-    let spec = crate::task::resolve(&a.task)?;
-    let ev = crate::task::build_evaluator(space, &spec, &a.device)?;
+    let space = gevo::catalog::load_space(&a.space)?;
+    let spec = gevo::task::resolve(&a.task)?;
+    let ev = gevo::task::build_evaluator(space, &spec, &a.device)?;
     let programs = [&args.a, &args.b].map(|path| -> anyhow::Result<Program> {
         let p = Program::load(path)?;
-        crate::program::validate::validate(&p, ev.space())
+        gevo::program::validate::validate(&p, ev.space())
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         Ok(p)
     });

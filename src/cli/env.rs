@@ -1,11 +1,11 @@
 //! `gevo env`: list environments, replay actions from an exact state, roll out a trained agent.
 
-use crate::domains::rl_loss::dqn::{DqnConfig, greedy_rollout, train_agent};
-use crate::domains::rl_loss::{ProgramLoss, environment_ids, make_env};
-use crate::envs::check_action;
-use crate::program::Program;
 use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};
+use gevo::domains::rl_loss::dqn::{DqnConfig, greedy_rollout, train_agent};
+use gevo::domains::rl_loss::{ProgramLoss, environment_ids, make_env};
+use gevo::envs::check_action;
+use gevo::program::Program;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
@@ -124,12 +124,10 @@ fn replay(a: ReplayArgs) -> anyhow::Result<()> {
 
 /// The DQN settings of the shipped task for `env_id`, if one exists, else the defaults.
 pub fn dqn_config_for(env_id: &str) -> DqnConfig {
-    for name in crate::catalog::task_names() {
-        if let Some(src) = crate::catalog::task(&name)
-            && let Ok(t) = crate::task::parse_toml::<crate::domains::rl_loss::RlLossTask>(
-                &src.text,
-                &src.origin,
-            )
+    for name in gevo::catalog::task_names() {
+        if let Some(src) = gevo::catalog::task(&name)
+            && let Ok(t) =
+                gevo::task::parse_toml::<gevo::domains::rl_loss::RlLossTask>(&src.text, &src.origin)
             && t.environment.id == env_id
         {
             return t.dqn;
@@ -140,15 +138,15 @@ pub fn dqn_config_for(env_id: &str) -> DqnConfig {
 
 fn rollout(a: RolloutArgs) -> anyhow::Result<()> {
     let program = Program::load(&a.program)?;
-    let space_src = crate::catalog::space("rl_loss").context("rl_loss space")?;
-    let space = crate::space::SearchSpace::from_toml(&space_src.text, &space_src.origin)?;
-    crate::program::validate::validate(&program, &space)
+    let space_src = gevo::catalog::space("rl_loss").context("rl_loss space")?;
+    let space = gevo::program::space::SearchSpace::from_toml(&space_src.text, &space_src.origin)?;
+    gevo::program::validate::validate(&program, &space)
         .map_err(|e| anyhow!("{}: {e}", a.program.display()))?;
     let mut env = make_env(&a.env, a.max_episode_steps)?;
     let mut cfg = match &a.task {
         Some(t) => {
-            let spec = crate::task::resolve(t)?;
-            let tasks = crate::domains::rl_loss::load_tasks(&spec)?;
+            let spec = gevo::task::resolve(t)?;
+            let tasks = gevo::domains::rl_loss::load_tasks(&spec)?;
             tasks.into_iter().next().map(|t| t.dqn).unwrap_or_default()
         }
         None => dqn_config_for(&a.env),

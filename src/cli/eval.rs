@@ -1,13 +1,13 @@
 //! `gevo eval PROGRAM.json --task T --seeds N`: re-evaluate a program under several seeds (RL
 //! losses: per-task scores and learning curves; other domains: score, held-out score, details).
 
-use crate::domains::rl_loss::dqn::TrainingOutcome;
-use crate::domains::rl_loss::task::normalized_score;
-use crate::domains::rl_loss::{RlLossEvaluator, load_tasks};
-use crate::program::Program;
-use crate::space::SearchSpace;
 use anyhow::anyhow;
 use clap::Args;
+use gevo::domains::rl_loss::dqn::TrainingOutcome;
+use gevo::domains::rl_loss::task::normalized_score;
+use gevo::domains::rl_loss::{RlLossEvaluator, load_tasks};
+use gevo::program::Program;
+use gevo::program::space::SearchSpace;
 use rayon::prelude::*;
 use serde_json::json;
 use std::path::PathBuf;
@@ -72,18 +72,18 @@ fn eval_generic(
     args: &EvalArgs,
     program: Program,
     space: SearchSpace,
-    spec: &crate::evolution::TaskSpec,
+    spec: &gevo::evolution::TaskSpec,
 ) -> anyhow::Result<()> {
     let a = &args.run;
-    let ev = crate::task::build_evaluator(space, spec, &a.device)?;
+    let ev = gevo::task::build_evaluator(space, spec, &a.device)?;
     let pool = a.pool()?;
-    let evals: Vec<crate::engine::Evaluation> = pool.install(|| {
+    let evals: Vec<gevo::engine::Evaluation> = pool.install(|| {
         (0..a.seeds)
             .into_par_iter()
             .map(|s| {
                 ev.evaluate(
                     &program,
-                    &crate::engine::EvalContext {
+                    &gevo::engine::EvalContext {
                         seed: s,
                         ..Default::default()
                     },
@@ -142,19 +142,19 @@ fn eval_generic(
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let a = &args.run;
     let program = Program::load(&args.program)?;
-    let src = crate::catalog::space(&a.space)
+    let src = gevo::catalog::space(&a.space)
         .ok_or_else(|| anyhow!("unknown search space `{}`", a.space))?;
     let space = SearchSpace::from_toml(&src.text, &src.origin)?;
-    crate::program::validate::validate(&program, &space)
+    gevo::program::validate::validate(&program, &space)
         .map_err(|e| anyhow!("{}: {e}", args.program.display()))?;
-    let spec = crate::task::resolve(&a.task)?;
+    let spec = gevo::task::resolve(&a.task)?;
     if let Some((origin, text)) = spec.files.first()
-        && crate::task::domain_of(text, origin)? != "rl_loss"
+        && gevo::task::domain_of(text, origin)? != "rl_loss"
     {
         return eval_generic(&args, program, space, &spec);
     }
     let tasks = load_tasks(&spec)?;
-    let device = crate::nn::device::parse(&a.device)?;
+    let device = gevo::nn::device::parse(&a.device)?;
     let ev = RlLossEvaluator::new(space, tasks.clone(), device)?;
     let pool = a.pool()?;
     let jobs: Vec<(u64, usize)> = (0..a.seeds)

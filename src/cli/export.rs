@@ -2,11 +2,11 @@
 //! graph (DOT, SVG) or JSON.
 
 use super::show::load_record;
-use crate::export::svg::Renderer;
-use crate::export::{Format, Origin};
-use crate::program::Program;
 use anyhow::bail;
 use clap::Args;
+use gevo::export::svg::Renderer;
+use gevo::export::{Format, Origin};
+use gevo::program::Program;
 use std::path::PathBuf;
 
 /// Arguments of `gevo export`.
@@ -53,8 +53,8 @@ pub fn export(a: ExportArgs) -> anyhow::Result<()> {
         (Program::load(&a.source)?, origin)
     };
     let text = if a.format == Format::Svg {
-        crate::program::validate::infer_types(&program)?;
-        let drawn = crate::export::svg::to_svg(&program)?;
+        gevo::program::validate::infer_types(&program)?;
+        let drawn = gevo::export::svg::to_svg(&program)?;
         if drawn.renderer == Renderer::BuiltIn {
             eprintln!(
                 "note: Graphviz `dot` not found; drew the graph with the built-in layout (install Graphviz for its layout)"
@@ -62,7 +62,7 @@ pub fn export(a: ExportArgs) -> anyhow::Result<()> {
         }
         drawn.svg
     } else {
-        crate::export::export(&program, a.format, &origin)?
+        gevo::export::export(&program, a.format, &origin)?
     };
     match a.output {
         Some(path) => {

@@ -1,8 +1,8 @@
 //! `gevo inspect DIR`: statistics and the top candidates.
 
-use crate::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary, Stats};
-use crate::guide::GuideStats;
 use clap::Args;
+use gevo::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary, Stats};
+use gevo::guide::GuideStats;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -102,7 +102,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             guide = archive.guide()?.map(|g| g.stats);
             let mut records = archive.records()?;
             records.retain(|r| {
-                r.fitness.is_some_and(f64::is_finite) && r.outcome == crate::engine::Outcome::Ok
+                r.fitness.is_some_and(f64::is_finite) && r.outcome == gevo::engine::Outcome::Ok
             });
             records.sort_by(|x, y| {
                 y.fitness
@@ -223,7 +223,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
 
 /// `gevo inspect DIR --pareto [--csv FILE] [--json]`.
 fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
-    use crate::analysis::pareto::{hall_of_fame, write_csv};
+    use gevo::analysis::pareto::{hall_of_fame, write_csv};
     let (_, records) = super::plot::open_records(&a.dir)?;
     let hof = hall_of_fame(&records);
     if let Some(path) = &a.csv {

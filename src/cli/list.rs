@@ -1,10 +1,10 @@
 //! `gevo spaces`, `gevo tasks`.
 
-use crate::space::SearchSpace;
+use gevo::program::space::SearchSpace;
 
 pub fn spaces() -> anyhow::Result<()> {
-    for name in crate::catalog::space_names() {
-        let Some(src) = crate::catalog::space(&name) else {
+    for name in gevo::catalog::space_names() {
+        let Some(src) = gevo::catalog::space(&name) else {
             continue;
         };
         match SearchSpace::from_toml(&src.text, &src.origin) {
@@ -27,8 +27,8 @@ pub fn tasks() -> anyhow::Result<()> {
         domain: Option<String>,
         description: Option<String>,
     }
-    for name in crate::catalog::task_names() {
-        let Some(src) = crate::catalog::task(&name) else {
+    for name in gevo::catalog::task_names() {
+        let Some(src) = gevo::catalog::task(&name) else {
             continue;
         };
         match toml::from_str::<toml::Table>(&src.text)

@@ -1,11 +1,11 @@
 //! `gevo plot DIR`: progress curves and the hall of fame of a campaign as SVG/PNG files.
 
-use crate::analysis::history::history;
-use crate::analysis::pareto::hall_of_fame;
-use crate::analysis::plot::{ExtraSeries, ImageFormat, plot_hall_of_fame, plot_progress};
-use crate::archive::Archive;
 use anyhow::Context;
 use clap::Args;
+use gevo::analysis::history::history;
+use gevo::analysis::pareto::hall_of_fame;
+use gevo::analysis::plot::{ExtraSeries, ImageFormat, plot_hall_of_fame, plot_progress};
+use gevo::archive::Archive;
 use std::path::PathBuf;
 
 /// Arguments of `gevo plot`.
@@ -24,9 +24,9 @@ pub struct PlotArgs {
 /// Loads every record of a stopped campaign (plots need the whole history, not the live top).
 pub fn open_records(
     dir: &std::path::Path,
-) -> anyhow::Result<(Archive, Vec<crate::archive::CandidateRecord>)> {
+) -> anyhow::Result<(Archive, Vec<gevo::archive::CandidateRecord>)> {
     let archive = Archive::open(dir).map_err(|e| match e {
-        crate::archive::ArchiveError::Locked(_) => anyhow::anyhow!(
+        gevo::archive::ArchiveError::Locked(_) => anyhow::anyhow!(
             "{}: a campaign is running in this archive; this needs its whole history, so run it when the campaign stops (`gevo inspect` works meanwhile)",
             dir.display()
         ),

@@ -1,11 +1,11 @@
 //! `gevo run` and `gevo resume`.
 
-use crate::archive::{Archive, CandidateRecord, Stats};
-use crate::evolution::{Campaign, CampaignConfig, CampaignObserver, HurdleConfig};
-use crate::guide::{GuideKind, RetryFrom};
-use crate::space::SearchSpace;
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
+use gevo::archive::{Archive, CandidateRecord, Stats};
+use gevo::evolution::{Campaign, CampaignConfig, CampaignObserver, HurdleConfig};
+use gevo::guide::{GuideKind, RetryFrom};
+use gevo::program::space::SearchSpace;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -195,7 +195,7 @@ fn default_dir(space: &str, task: &str) -> PathBuf {
 }
 
 fn resolve_seeds(space: &str, which: &str) -> anyhow::Result<Vec<(String, String)>> {
-    let shipped = crate::catalog::seeds(space);
+    let shipped = gevo::catalog::seeds(space);
     if which == "all" {
         if shipped.is_empty() {
             bail!("space `{space}` ships no seed programs");
@@ -235,11 +235,11 @@ struct TaskDefaults {
     hurdle: Option<f64>,
 }
 
-fn task_defaults(spec: &crate::evolution::TaskSpec) -> anyhow::Result<TaskDefaults> {
+fn task_defaults(spec: &gevo::evolution::TaskSpec) -> anyhow::Result<TaskDefaults> {
     let Some((origin, text)) = spec.files.first() else {
         return Ok(TaskDefaults::default());
     };
-    let table: toml::Table = crate::task::parse_toml(text, origin)?;
+    let table: toml::Table = gevo::task::parse_toml(text, origin)?;
     match table.get("campaign") {
         None => Ok(TaskDefaults::default()),
         Some(v) => v
@@ -250,17 +250,17 @@ fn task_defaults(spec: &crate::evolution::TaskSpec) -> anyhow::Result<TaskDefaul
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<()> {
-    let src = crate::catalog::space(&a.space).ok_or_else(|| {
+    let src = gevo::catalog::space(&a.space).ok_or_else(|| {
         anyhow!(
             "unknown search space `{}` (known spaces: {})",
             a.space,
-            crate::catalog::space_names().join(", ")
+            gevo::catalog::space_names().join(", ")
         )
     })?;
     let space = SearchSpace::from_toml(&src.text, &src.origin)?;
     let spec = match (&a.task, &a.data, &a.target) {
-        (Some(t), _, _) => crate::task::resolve(t)?,
-        (None, Some(d), Some(t)) => crate::task::csv_spec(d, t)?,
+        (Some(t), _, _) => gevo::task::resolve(t)?,
+        (None, Some(d), Some(t)) => gevo::task::csv_spec(d, t)?,
         _ => bail!("give --task, or --data FILE.csv with --target COLUMN"),
     };
     let defaults = task_defaults(&spec)?;
@@ -306,7 +306,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     if let Some(b) = &a.bootstrap {
         config.seeds = resolve_seeds(&space.name, b)?;
     }
-    let evaluator = crate::task::build_evaluator(space.clone(), &spec, &config.device)?;
+    let evaluator = gevo::task::build_evaluator(space.clone(), &spec, &config.device)?;
     let dir = a
         .archive
         .clone()
@@ -339,7 +339,7 @@ pub fn resume(a: ResumeArgs) -> anyhow::Result<()> {
         &config.space_source,
         &format!("{}/campaign.json (space)", a.dir.display()),
     )?;
-    let evaluator = crate::task::build_evaluator(space, &config.task, &config.device)?;
+    let evaluator = gevo::task::build_evaluator(space, &config.task, &config.device)?;
     let mut campaign = Campaign::resume(config, Arc::clone(&evaluator), archive)?;
     if !a.quiet {
         eprintln!(

@@ -1,9 +1,9 @@
 //! `gevo show DIR ID`: one candidate in full, with its lineage.
 
 use super::inspect::record_json;
-use crate::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary};
 use anyhow::anyhow;
 use clap::Args;
+use gevo::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `gevo show`.
@@ -59,10 +59,10 @@ pub fn show(a: ShowArgs) -> anyhow::Result<()> {
     if a.json {
         let mut doc = record_json(&r);
         doc["program"] = serde_json::to_value(&program)?;
-        let simplified = crate::program::simplify::simplify(&program);
-        doc["simplified"] = crate::program::print::infix_top(&simplified).into();
-        if crate::program::validate::infer_types(&simplified).is_ok() {
-            doc["latex"] = crate::export::latex::to_latex(&simplified).into();
+        let simplified = gevo::program::simplify::simplify(&program);
+        doc["simplified"] = gevo::program::print::infix_top(&simplified).into();
+        if gevo::program::validate::infer_types(&simplified).is_ok() {
+            doc["latex"] = gevo::export::latex::to_latex(&simplified).into();
         }
         doc["lineage"] = serde_json::Value::Array(lineage.iter().map(record_json).collect());
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -70,16 +70,13 @@ pub fn show(a: ShowArgs) -> anyhow::Result<()> {
     }
     println!("id          {}", r.id);
     println!("expression  {}", r.expression);
-    let simplified = crate::program::simplify::simplify(&program);
-    let simple_expr = crate::program::print::infix_top(&simplified);
+    let simplified = gevo::program::simplify::simplify(&program);
+    let simple_expr = gevo::program::print::infix_top(&simplified);
     if simple_expr != r.expression {
         println!("simplified  {simple_expr}");
     }
-    if crate::program::validate::infer_types(&simplified).is_ok() {
-        println!(
-            "LaTeX       {}",
-            crate::export::latex::to_latex(&simplified)
-        );
+    if gevo::program::validate::infer_types(&simplified).is_ok() {
+        println!("LaTeX       {}", gevo::export::latex::to_latex(&simplified));
     }
     println!(
         "fitness     {}",

@@ -3,7 +3,7 @@
 //! programs. [`super::registry`] lists the domains gevo ships.
 
 use crate::engine::Evaluator;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use crate::task_file::{TaskError, TaskSpec};
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@ use super::plugin::{Domain, EvaluatorError};
 use super::rl_loss::domain::RlLossDomain;
 use super::symbolic_regression::domain::SymbolicRegressionDomain;
 use crate::engine::Evaluator;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use crate::task_file::{TaskSpec, domain_line, domain_of};
 use std::sync::Arc;
 

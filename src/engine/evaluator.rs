@@ -3,7 +3,7 @@
 
 use super::Evaluation;
 use crate::program::Program;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use std::time::Duration;
 
 /// Per-evaluation settings passed by the search.

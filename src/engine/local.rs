@@ -80,7 +80,7 @@ mod tests {
     use super::*;
     use crate::engine::{Cost, EvalContext, Evaluation, Outcome};
     use crate::program::Program;
-    use crate::space::SearchSpace;
+    use crate::program::space::SearchSpace;
 
     /// Fitness = the seed; panics on seed 13.
     struct SeedEcho(SearchSpace);

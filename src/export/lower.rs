@@ -79,7 +79,7 @@ impl Convention {
 
     /// The convention of a search space's programs; `None` for cell spaces, which export as
     /// graphs only (DOT, SVG, JSON) and a LaTeX formula.
-    pub fn of_space(space: &crate::space::SearchSpace) -> Option<Convention> {
+    pub fn of_space(space: &crate::program::space::SearchSpace) -> Option<Convention> {
         match space.cell {
             Some(_) => None,
             None => Some(Convention::of(&space.inputs, Some(space.output))),

@@ -19,9 +19,9 @@
 //!   programs that differ only in dead code have the same encoding. Unused inputs are kept, so
 //!   every program of a space has its inputs as nodes `0..inputs`.
 
+use crate::program::space::SearchSpace;
 use crate::program::validate::infer_types;
 use crate::program::{DType, OpId, Program};
-use crate::space::SearchSpace;
 use serde::{Deserialize, Serialize};
 
 /// One program as a graph: node features and typed edges.

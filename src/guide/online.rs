@@ -20,7 +20,7 @@ use super::encoding::{GraphEncoder, GraphEncoding};
 use super::model::{Discriminator, GraphBatch, WeightsError, bce_with_logits};
 use crate::hashing::Fingerprint;
 use crate::program::Program;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::sigmoid;

@@ -16,7 +16,7 @@ mod equivalence_tests {
     use crate::domains::symbolic_regression::{Dataset, SymbolicRegressionEvaluator};
     use crate::engine::Evaluator;
     use crate::program::Program;
-    use crate::space::SearchSpace;
+    use crate::program::space::SearchSpace;
 
     fn sr() -> SymbolicRegressionEvaluator {
         let src = crate::catalog::space("symbolic_regression").unwrap();

@@ -5,9 +5,9 @@
 //! type rule accepts them. This approximates Co-Reyes et al.'s "random (op, inputs) pair from all
 //! valid pairs" (ICLR 2021, §3.3) without enumerating every pair.
 
+use super::space::SearchSpace;
 use super::validate::{infer_types, validate};
 use super::{DType, Node, OpId, Program};
-use crate::space::SearchSpace;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;

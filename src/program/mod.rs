@@ -14,6 +14,7 @@ pub mod ops;
 pub mod print;
 pub mod prune;
 pub mod simplify;
+pub mod space;
 pub mod structure;
 pub mod validate;
 pub mod value;

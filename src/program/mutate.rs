@@ -6,9 +6,9 @@
 //! ICML 2020, §3); constant perturbation ×U[0.5, 2] with a sign flip follows PySR/gplearn habits.
 
 use super::generate::{MAX_TRIES, random_constant, random_node, random_program, types_of};
+use super::space::SearchSpace;
 use super::validate::validate;
 use super::{DType, Node, Program};
-use crate::space::SearchSpace;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -354,7 +354,7 @@ fn perturb_constant(p: &Program, space: &SearchSpace, rng: &mut ChaCha8Rng) -> O
     let k = pick_node(p, rng, |k| p.nodes[k].op.is_const())?;
     let mut c = p.clone();
     let old = c.nodes[k].value.unwrap_or(0.0);
-    let new = if space.constants.perturbation == crate::space::Perturbation::Log2Normal {
+    let new = if space.constants.perturbation == super::space::Perturbation::Log2Normal {
         let v = old * 2f64.powf(super::ops::standard_normal(rng));
         if v == 0.0 || !v.is_finite() {
             random_constant(space, rng)

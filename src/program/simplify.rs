@@ -323,8 +323,8 @@ mod tests {
     use crate::program::interpreter::Interpreter;
     use crate::program::ops::KernelContext;
     use crate::program::print::infix_top;
+    use crate::program::space::SearchSpace;
     use crate::program::value::Value;
-    use crate::space::SearchSpace;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 

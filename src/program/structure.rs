@@ -7,7 +7,7 @@
 
 use super::Program;
 use super::mutate::MutationKind;
-use crate::space::SearchSpace;
+use super::space::SearchSpace;
 use rand_chacha::ChaCha8Rng;
 
 /// How to sample, mutate and check the programs of a constrained family.

@@ -1,7 +1,7 @@
 //! Validation: type inference and the search space's structural rules.
 
+use super::space::SearchSpace;
 use super::{DType, Program};
-use crate::space::SearchSpace;
 
 /// Why a program is not valid (or could not be read). Node indices use the inputs-then-nodes
 /// numbering of [`Program`].

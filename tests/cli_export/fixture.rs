@@ -159,7 +159,7 @@ pub fn seeds() -> Vec<(String, Program)> {
 /// without `add_gaussian_noise` (random, so not comparable).
 pub fn random_programs(space: &str, n: usize, seed: u64) -> Vec<Program> {
     let src = gevo::catalog::space(space).unwrap();
-    let space = gevo::space::SearchSpace::from_toml(&src.text, &src.origin)
+    let space = gevo::program::space::SearchSpace::from_toml(&src.text, &src.origin)
         .unwrap()
         .with_task_inputs(&["x0".to_string(), "x1".to_string()]);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

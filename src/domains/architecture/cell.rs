@@ -13,10 +13,10 @@
 //! have one are sampled, mutated and checked here.
 
 use crate::program::mutate::MutationKind;
+use crate::program::space::{CellSpec, SearchSpace};
 use crate::program::structure::ProgramStructure;
 use crate::program::validate::validate;
 use crate::program::{DType, Input, Node, OpId, Program};
-use crate::space::{CellSpec, SearchSpace};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;

@@ -6,7 +6,7 @@ use super::task::ArchitectureTask;
 use crate::datasets::digits::{Digits, Minibatches, cross_entropy, loss_and_accuracy};
 use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Device;

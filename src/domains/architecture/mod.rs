@@ -18,7 +18,7 @@ pub use task::ArchitectureTask;
 use crate::domains::plugin::EvaluatorError;
 use crate::engine::Evaluator;
 use crate::program::DType;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use crate::task_file::{TaskSpec, parse_toml, task_dir};
 use std::sync::Arc;
 

@@ -12,7 +12,7 @@ use crate::datasets::digits::{self, Digits};
 use crate::engine::staged::{Stage, StageResult, evaluate_staged};
 use crate::engine::{EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use burn::tensor::Device;
 use rand::SeedableRng;
 use rand::seq::index::sample;

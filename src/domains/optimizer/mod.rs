@@ -29,7 +29,7 @@ pub use update_rule::{OPTIMIZER_INPUTS, OptimizerState, UpdateRule};
 
 use crate::domains::plugin::EvaluatorError;
 use crate::engine::Evaluator;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use crate::task_file::{TaskSpec, parse_toml, task_dir};
 use std::path::Path;
 use std::sync::Arc;

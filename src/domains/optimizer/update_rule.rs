@@ -4,9 +4,9 @@
 
 use crate::program::interpreter::Interpreter;
 use crate::program::ops::KernelContext;
+use crate::program::space::SearchSpace;
 use crate::program::value::Value;
 use crate::program::{DType, Program};
-use crate::space::SearchSpace;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

@@ -180,8 +180,8 @@ mod tests {
     use crate::program::generate::random_program;
     use crate::program::interpreter::Interpreter;
     use crate::program::ops::{KernelContext, ParamFunction};
+    use crate::program::space::SearchSpace;
     use crate::program::value::Value;
-    use crate::space::SearchSpace;
     use burn::tensor::Int;
     use burn::tensor::{Device, TensorData};
     use rand::SeedableRng;

@@ -2,7 +2,7 @@
 
 use crate::domains::plugin::{Domain, EvaluatorError, Needs};
 use crate::engine::Evaluator;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use crate::task_file::TaskSpec;
 use std::sync::Arc;
 

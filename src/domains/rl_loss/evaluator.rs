@@ -14,7 +14,7 @@ use crate::engine::staged::{Stage, StageResult, evaluate_staged};
 use crate::engine::{EvalContext, Evaluation, Evaluator, Outcome};
 use crate::envs::{Environment, RewardScale};
 use crate::program::Program;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use burn::tensor::Device;
 
 /// Evaluates loss programs by inner-loop DQN training.

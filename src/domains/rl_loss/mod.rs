@@ -24,7 +24,7 @@ pub use crate::envs::default_max_steps;
 use crate::domains::plugin::EvaluatorError;
 use crate::engine::Evaluator;
 use crate::envs::{EnvError, Environment};
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use crate::task_file::{TaskSpec, parse_toml};
 use std::sync::Arc;
 

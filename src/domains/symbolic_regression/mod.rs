@@ -12,7 +12,7 @@ pub mod task;
 
 use crate::domains::plugin::EvaluatorError;
 use crate::engine::Evaluator;
-use crate::space::SearchSpace;
+use crate::program::space::SearchSpace;
 use crate::task_file::{TaskSpec, parse_toml};
 pub use dataset::{Dataset, DatasetError};
 pub use evaluator::SymbolicRegressionEvaluator;

@@ -16,8 +16,8 @@
 //! A space whose inputs come from the data (symbolic regression) writes
 //! `task_inputs = "float"` instead of `inputs`; the task's variables become the inputs.
 
-use crate::program::structure::ProgramStructure;
-use crate::program::{DType, Input, OpId};
+use super::structure::ProgramStructure;
+use super::{DType, Input, OpId};
 use serde::Deserialize;
 
 /// A malformed search-space file: names the file, the line and what is wrong.
