@@ -64,6 +64,18 @@ fn read_verbs(dir: &Path, plots: &Path) -> Vec<Vec<String>> {
     .collect()
 }
 
+/// Waits until no handle holds the database lock (sled releases it from a background thread
+/// shortly after the last handle is dropped).
+fn wait_released(dir: &Path) {
+    let file = std::fs::File::open(dir.join("db").join("db")).unwrap();
+    let start = std::time::Instant::now();
+    while file.try_lock().is_err() {
+        assert!(start.elapsed().as_secs() < 10, "the database stays locked");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    file.unlock().unwrap();
+}
+
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -183,6 +195,7 @@ fn an_archive_of_a_newer_schema_is_refused_with_both_versions() {
             .unwrap();
         db.flush().unwrap();
     }
+    wait_released(&dir);
     let d = dir.to_str().unwrap();
     let p = t.path().join("plots");
     for args in [
@@ -230,6 +243,7 @@ fn verify_passes_an_intact_archive_and_salvages_a_damaged_one() {
             .unwrap();
         db.flush().unwrap();
     }
+    wait_released(&dir);
     let e = fails(&["inspect", d]);
     assert!(e.contains(&dir.join("db").display().to_string()), "{e}");
     let o = gevo(&["verify", d], None);

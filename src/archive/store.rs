@@ -116,9 +116,11 @@ impl Archive {
         path: &Path,
         snapshot: Option<Snapshot>,
     ) -> Result<Archive, ArchiveError> {
+        // A read-only copy is never written, so it needs no background flushes.
+        let flush_every = snapshot.is_none().then_some(200);
         let db = sled::Config::new()
             .path(path)
-            .flush_every_ms(Some(200))
+            .flush_every_ms(flush_every)
             .open()
             .map_err(|e| match &e {
                 sled::Error::Io(io)
