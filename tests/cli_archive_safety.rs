@@ -269,3 +269,31 @@ fn verify_passes_an_intact_archive_and_salvages_a_damaged_one() {
     assert_eq!(after["stats"]["candidates"], 250, "{after}");
     ok(&["verify", s]);
 }
+
+#[test]
+fn verify_recounts_the_committed_records_against_the_state() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = campaign(t.path(), "a");
+    let d = dir.to_str().unwrap();
+    ok(&["verify", d]);
+    {
+        let db = sled::open(dir.join("db")).unwrap();
+        let tree = db.open_tree("state").unwrap();
+        let mut s: gevo::archive::CampaignState =
+            postcard::from_bytes(&tree.get("current").unwrap().unwrap()).unwrap();
+        s.stats.failures += 1;
+        s.population.push(1_000_000);
+        tree.insert("current", postcard::to_allocvec(&s).unwrap())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    wait_released(&dir);
+    let o = gevo(&["verify", d], None);
+    assert!(!o.status.success());
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        report.contains("failures, the committed records")
+            && report.contains("1 population members have no record: candidate 1000000"),
+        "{report}"
+    );
+}
