@@ -8,8 +8,14 @@
 //!   the state; absent when the campaign runs no guide),
 //! - `live.json`: the live summary for readers while the campaign runs,
 //! - `campaign.json`: the campaign settings, for people.
+//!
+//! [`Archive::open`] (read-write) is for the campaign and `gevo resume`;
+//! [`Archive::open_read_only`] is for everything that only reads, and never writes a byte of
+//! the archive.
 
+use super::live::LiveSummary;
 use super::records::{CampaignState, CandidateRecord};
+use super::snapshot::{Snapshot, SnapshotError};
 use crate::engine::Evaluation;
 use crate::hashing::Fingerprint;
 use std::path::{Path, PathBuf};
@@ -27,7 +33,8 @@ pub enum ArchiveError {
     #[error("{0}: the archive is in use by another process (a running campaign)")]
     Locked(PathBuf),
     /// Archive of another schema version.
-    #[error("{path}: archive schema version {found}, this gevo reads version {expected}")]
+    #[error("{path}: archive schema version {found}, this gevo reads version {expected}{}",
+        if found > expected { " (written by a newer gevo: upgrade gevo to read it)" } else { "" })]
     Schema {
         /// The archive.
         path: PathBuf,
@@ -36,10 +43,10 @@ pub enum ArchiveError {
         /// Supported version.
         expected: u32,
     },
-    /// Unreadable content.
+    /// Unreadable or inconsistent content.
     #[error("{path}: corrupt archive: {message}")]
     Corrupt {
-        /// The archive.
+        /// The damaged file or directory (usually the archive's `db/`).
         path: PathBuf,
         /// What could not be read.
         message: String,
@@ -47,6 +54,9 @@ pub enum ArchiveError {
     /// A directory that already holds an archive was given to a new campaign.
     #[error("{0}: an archive already exists here (use `gevo resume` to continue it)")]
     Exists(PathBuf),
+    /// A write to an archive opened with [`Archive::open_read_only`].
+    #[error("{0}: the archive is open read-only")]
+    ReadOnly(PathBuf),
     /// Filesystem error.
     #[error("{path}: {source}")]
     Io {
@@ -57,7 +67,8 @@ pub enum ArchiveError {
     },
 }
 
-/// An open archive (exclusive to this process).
+/// An open archive: exclusive to this process ([`Archive::open`], [`Archive::create`]) or a
+/// private read-only copy ([`Archive::open_read_only`]).
 pub struct Archive {
     dir: PathBuf,
     db: sled::Db,
@@ -66,6 +77,9 @@ pub struct Archive {
     state: sled::Tree,
     pending: sled::Tree,
     guide: sled::Tree,
+    /// The copy a read-only archive was opened from; declared last so that it is deleted
+    /// after the database is closed.
+    snapshot: Option<Snapshot>,
 }
 
 /// A finished evaluation of a deterministic batch awaiting its commit.
@@ -84,15 +98,29 @@ fn key(id: u64) -> [u8; 8] {
 impl Archive {
     fn corrupt(&self, message: impl std::fmt::Display) -> ArchiveError {
         ArchiveError::Corrupt {
-            path: self.dir.clone(),
+            path: self.dir.join("db"),
             message: message.to_string(),
         }
     }
 
-    fn open_db(dir: &Path) -> Result<Archive, ArchiveError> {
+    fn writable(&self) -> Result<(), ArchiveError> {
+        match self.snapshot {
+            Some(_) => Err(ArchiveError::ReadOnly(self.dir.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Opens the sled database at `path` (the archive's own `db/`, or a snapshot of it).
+    fn open_db(
+        dir: &Path,
+        path: &Path,
+        snapshot: Option<Snapshot>,
+    ) -> Result<Archive, ArchiveError> {
+        // A read-only copy is never written, so it needs no background flushes.
+        let flush_every = snapshot.is_none().then_some(200);
         let db = sled::Config::new()
-            .path(dir.join("db"))
-            .flush_every_ms(Some(200))
+            .path(path)
+            .flush_every_ms(flush_every)
             .open()
             .map_err(|e| match &e {
                 sled::Error::Io(io)
@@ -102,14 +130,14 @@ impl Archive {
                     ArchiveError::Locked(dir.to_path_buf())
                 }
                 _ => ArchiveError::Corrupt {
-                    path: dir.to_path_buf(),
-                    message: e.to_string(),
+                    path: dir.join("db"),
+                    message: format!("the sled database cannot be opened: {e}"),
                 },
             })?;
         let tree = |name: &str| {
             db.open_tree(name).map_err(|e| ArchiveError::Corrupt {
-                path: dir.to_path_buf(),
-                message: e.to_string(),
+                path: dir.join("db"),
+                message: format!("tree `{name}`: {e}"),
             })
         };
         Ok(Archive {
@@ -120,6 +148,7 @@ impl Archive {
             pending: tree("pending")?,
             guide: tree("guide")?,
             db,
+            snapshot,
         })
     }
 
@@ -135,7 +164,7 @@ impl Archive {
             path: dir.to_path_buf(),
             source,
         })?;
-        let a = Archive::open_db(dir)?;
+        let a = Archive::open_db(dir, &dir.join("db"), None)?;
         a.meta
             .insert("schema_version", &SCHEMA_VERSION.to_le_bytes())
             .map_err(|e| a.corrupt(e))?;
@@ -152,34 +181,148 @@ impl Archive {
         Ok(a)
     }
 
-    /// Opens an existing archive.
+    /// Opens an existing archive for writing (the campaign, `gevo resume`). The archive is first
+    /// checked on a read-only copy, because opening a damaged sled log rewrites it (recovery
+    /// cuts the log at the first bad entry), which would destroy what a salvage could read.
     ///
     /// # Errors
-    /// [`ArchiveError::Missing`], [`ArchiveError::Locked`] (a campaign is running),
-    /// [`ArchiveError::Schema`], [`ArchiveError::Corrupt`].
+    /// Those of [`Self::open_read_only`].
     pub fn open(dir: &Path) -> Result<Archive, ArchiveError> {
-        if !dir.join("db").is_dir() {
+        drop(Archive::open_read_only(dir)?);
+        let a = Archive::open_db(dir, &dir.join("db"), None)?;
+        a.check_schema()?;
+        Ok(a)
+    }
+
+    /// Opens an existing archive for reading without writing to it: the database is copied to a
+    /// temporary directory (deleted when the archive is dropped) and opened there; write methods
+    /// return [`ArchiveError::ReadOnly`]. Every read verb (`inspect`, `show`, `export`, `plot`)
+    /// opens archives through this.
+    ///
+    /// Checks the schema version, that the campaign settings are present, and that the database
+    /// holds at least the candidates `live.json` last reported committed (a truncated or
+    /// corrupted log otherwise reads as a shorter, valid-looking campaign).
+    ///
+    /// # Errors
+    /// [`ArchiveError::Missing`] (no `db/` in `dir`), [`ArchiveError::Locked`] (a campaign is
+    /// running: read `live.json` instead), [`ArchiveError::Schema`] (another version, with both
+    /// numbers), [`ArchiveError::Corrupt`] naming the damaged file, [`ArchiveError::Io`] when the
+    /// copy cannot be written.
+    pub fn open_read_only(dir: &Path) -> Result<Archive, ArchiveError> {
+        let a = Archive::open_snapshot(dir)?;
+        a.check_schema()?;
+        a.config_json()?;
+        a.check_against_live()?;
+        Ok(a)
+    }
+
+    /// Opens a read-only copy without checking its content (for `gevo verify`).
+    pub(super) fn open_snapshot(dir: &Path) -> Result<Archive, ArchiveError> {
+        let db = dir.join("db");
+        if !db.exists() {
             return Err(ArchiveError::Missing(dir.to_path_buf()));
         }
-        let a = Archive::open_db(dir)?;
-        let v = a
+        if !db.is_dir() {
+            return Err(ArchiveError::Corrupt {
+                path: db,
+                message: "not a directory (expected a sled database)".into(),
+            });
+        }
+        let snapshot = Snapshot::take(&db).map_err(|e| match e {
+            SnapshotError::Locked => ArchiveError::Locked(dir.to_path_buf()),
+            SnapshotError::NoLog(path) => ArchiveError::Corrupt {
+                path,
+                message: "missing (the sled database has no log file)".into(),
+            },
+            SnapshotError::Io(path, source) => ArchiveError::Io { path, source },
+        })?;
+        let path = snapshot.path().to_path_buf();
+        Archive::open_db(dir, &path, Some(snapshot))
+    }
+
+    /// The stored schema version.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Corrupt`] when it is missing or malformed.
+    pub fn schema_version(&self) -> Result<u32, ArchiveError> {
+        let v = self
             .meta
             .get("schema_version")
-            .map_err(|e| a.corrupt(e))?
-            .ok_or_else(|| a.corrupt("no schema version (not a gevo archive, or damaged)"))?;
+            .map_err(|e| self.corrupt(e))?
+            .ok_or_else(|| self.corrupt("no schema version (not a gevo archive, or damaged)"))?;
         let bytes: [u8; 4] = v
             .as_ref()
             .try_into()
-            .map_err(|_| a.corrupt("bad schema version"))?;
-        let found = u32::from_le_bytes(bytes);
+            .map_err(|_| self.corrupt("bad schema version"))?;
+        Ok(u32::from_le_bytes(bytes))
+    }
+
+    fn check_schema(&self) -> Result<(), ArchiveError> {
+        let found = self.schema_version()?;
         if found != SCHEMA_VERSION {
             return Err(ArchiveError::Schema {
-                path: dir.to_path_buf(),
+                path: self.dir.clone(),
                 found,
                 expected: SCHEMA_VERSION,
             });
         }
-        Ok(a)
+        Ok(())
+    }
+
+    /// Checks that the database holds what `live.json` last reported. The campaign writes the
+    /// summary only after its state is flushed, so an intact archive's committed state is never
+    /// behind it; an archive without a readable summary passes.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Corrupt`] naming the database when it is behind the summary.
+    pub fn check_against_live(&self) -> Result<(), ArchiveError> {
+        let Ok(live) = LiveSummary::read(&self.dir) else {
+            return Ok(());
+        };
+        let state = self.state()?;
+        let committed = state.as_ref().map_or(0, |s| s.inserted);
+        let reported = live.stats.candidates;
+        if committed < reported {
+            return Err(self.corrupt(format!(
+                "the database holds {committed} committed candidates{} but {} reports {reported}: \
+                 the database was truncated or damaged (`gevo verify` shows what can be read)",
+                if state.is_none() {
+                    " (no campaign state)"
+                } else {
+                    ""
+                },
+                self.dir.join("live.json").display()
+            )));
+        }
+        let stored = self.len() as u64;
+        if stored < committed {
+            return Err(self.corrupt(format!(
+                "the campaign state counts {committed} candidates but only {stored} records are stored"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether this archive is a read-only copy.
+    pub fn is_read_only(&self) -> bool {
+        self.snapshot.is_some()
+    }
+
+    /// The raw `candidates` tree, for the integrity walk.
+    pub(super) fn candidate_tree(&self) -> &sled::Tree {
+        &self.candidates
+    }
+
+    /// The raw `pending` tree, for the integrity walk.
+    pub(super) fn pending_tree(&self) -> &sled::Tree {
+        &self.pending
+    }
+
+    /// Flushes written records to disk.
+    pub(super) fn flush(&self) -> Result<(), ArchiveError> {
+        self.writable()?;
+        self.db.flush().map_err(|e| self.corrupt(e))?;
+        Ok(())
     }
 
     /// The archive directory.
@@ -199,6 +342,7 @@ impl Archive {
 
     /// Writes records (not yet flushed; see [`Self::commit_state`]).
     pub fn put_records(&self, records: &[CandidateRecord]) -> Result<(), ArchiveError> {
+        self.writable()?;
         let mut batch = sled::Batch::default();
         for r in records {
             let bytes = postcard::to_allocvec(r).map_err(|e| self.corrupt(e))?;
@@ -222,6 +366,7 @@ impl Archive {
         guide: Option<&crate::guide::GuideSnapshot>,
     ) -> Result<(), ArchiveError> {
         use sled::Transactional;
+        self.writable()?;
         let bytes = postcard::to_allocvec(state).map_err(|e| self.corrupt(e))?;
         let guide_bytes = guide
             .map(postcard::to_allocvec)
@@ -243,6 +388,7 @@ impl Archive {
 
     /// Stores one finished evaluation of an uncommitted deterministic batch and flushes it.
     pub fn put_pending(&self, id: u64, p: &PendingEvaluation) -> Result<(), ArchiveError> {
+        self.writable()?;
         let bytes = postcard::to_allocvec(p).map_err(|e| self.corrupt(e))?;
         self.pending
             .insert(key(id), bytes)
@@ -323,5 +469,74 @@ impl Archive {
     /// Whether the archive has no records.
     pub fn is_empty(&self) -> bool {
         self.candidates.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_only_archive_refuses_writes_and_reads_the_settings() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("a");
+        drop(Archive::create(&dir, "{\"budget\": 3}").unwrap());
+        let a = Archive::open_read_only(&dir).unwrap();
+        assert!(a.is_read_only());
+        assert_eq!(a.config_json().unwrap(), "{\"budget\": 3}");
+        assert!(matches!(a.put_records(&[]), Err(ArchiveError::ReadOnly(_))));
+        assert!(matches!(a.flush(), Err(ArchiveError::ReadOnly(_))));
+        let w = {
+            drop(a);
+            Archive::open(&dir).unwrap()
+        };
+        assert!(!w.is_read_only());
+        assert!(w.put_records(&[]).is_ok());
+    }
+
+    #[test]
+    fn no_archive_is_told_apart_from_a_damaged_one() {
+        let t = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Archive::open_read_only(&t.path().join("nothing")),
+            Err(ArchiveError::Missing(_))
+        ));
+        let file = t.path().join("file");
+        std::fs::create_dir(&file).unwrap();
+        std::fs::write(file.join("db"), b"").unwrap();
+        match Archive::open_read_only(&file) {
+            Err(ArchiveError::Corrupt { path, .. }) => assert_eq!(path, file.join("db")),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a file named db opened as an archive"),
+        }
+        let empty = t.path().join("empty");
+        std::fs::create_dir_all(empty.join("db")).unwrap();
+        match Archive::open(&empty) {
+            Err(ArchiveError::Corrupt { path, .. }) => {
+                assert_eq!(path, empty.join("db").join("db"))
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("an empty db/ opened as an archive"),
+        }
+        // Refusing it wrote nothing.
+        assert_eq!(std::fs::read_dir(empty.join("db")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_newer_schema_names_both_versions() {
+        let e = ArchiveError::Schema {
+            path: "a".into(),
+            found: SCHEMA_VERSION + 1,
+            expected: SCHEMA_VERSION,
+        }
+        .to_string();
+        assert!(e.contains("newer gevo"), "{e}");
+        let e = ArchiveError::Schema {
+            path: "a".into(),
+            found: 0,
+            expected: SCHEMA_VERSION,
+        }
+        .to_string();
+        assert!(!e.contains("newer"), "{e}");
     }
 }

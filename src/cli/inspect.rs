@@ -94,7 +94,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
         return pareto(&a);
     }
     let guide: Option<GuideStats>;
-    let (status, stats, budget, top) = match Archive::open(&a.dir) {
+    let (status, stats, budget, top) = match Archive::open_read_only(&a.dir) {
         Ok(archive) => {
             let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
             let budget = config["budget"].as_u64().unwrap_or(0);

@@ -10,6 +10,7 @@ mod list;
 mod plot;
 mod run;
 mod show;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -54,6 +55,9 @@ pub enum Command {
     /// Compute-fair ablation: seeds × {evolution, +FEC, +FEC+discriminator} at a fixed number of
     /// real evaluations; writes curves, speedups and a plot.
     Ablate(ablate::AblateArgs),
+    /// Check an archive record by record against its campaign state; `--repair OUT` salvages
+    /// what can be read into a new archive.
+    Verify(verify::VerifyArgs),
     /// List the search spaces that ship with gevo.
     Spaces,
     /// List the tasks that ship with gevo.
@@ -80,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Compare(a) => compare::compare(a),
         Command::Env(c) => env::env(c),
         Command::Ablate(a) => ablate::ablate(a),
+        Command::Verify(a) => verify::verify(a),
         Command::Spaces => list::spaces(),
         Command::Tasks => list::tasks(),
     };

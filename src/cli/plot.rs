@@ -25,7 +25,7 @@ pub struct PlotArgs {
 pub fn open_records(
     dir: &std::path::Path,
 ) -> anyhow::Result<(Archive, Vec<gevo::archive::CandidateRecord>)> {
-    let archive = Archive::open(dir).map_err(|e| match e {
+    let archive = Archive::open_read_only(dir).map_err(|e| match e {
         gevo::archive::ArchiveError::Locked(_) => anyhow::anyhow!(
             "{}: a campaign is running in this archive; this needs its whole history, so run it when the campaign stops (`gevo inspect` works meanwhile)",
             dir.display()

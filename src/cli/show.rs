@@ -20,7 +20,7 @@ pub struct ShowArgs {
 
 /// Loads a record (from the archive, or from the live summary while a campaign runs).
 pub fn load_record(dir: &Path, id: u64) -> anyhow::Result<(CandidateRecord, Vec<CandidateRecord>)> {
-    match Archive::open(dir) {
+    match Archive::open_read_only(dir) {
         Ok(a) => {
             let r = a.record(id)?.ok_or_else(|| {
                 anyhow!(
