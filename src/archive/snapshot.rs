@@ -22,6 +22,9 @@ pub enum SnapshotError {
     Io(PathBuf, std::io::Error),
 }
 
+/// How long a reader waits for a just-closed database to release its lock.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Snapshot {
     /// Copies `db` (an archive's sled directory) into a new directory under the system's
     /// temporary directory (`TMPDIR`), holding a shared lock on `db/db` while copying so that a
@@ -36,10 +39,18 @@ impl Snapshot {
             _ => SnapshotError::Io(log.clone(), e),
         })?;
         // sled takes an exclusive flock on `db/db`; a shared one fails exactly while it is held.
-        match file.try_lock_shared() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(SnapshotError::Locked),
-            Err(std::fs::TryLockError::Error(e)) => return Err(SnapshotError::Io(log, e)),
+        // A handle that was just closed releases it from a background thread a moment later, so
+        // only a lock held for longer than `LOCK_PATIENCE` means a running campaign.
+        let since = std::time::Instant::now();
+        loop {
+            match file.try_lock_shared() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if since.elapsed() < LOCK_PATIENCE => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => return Err(SnapshotError::Locked),
+                Err(std::fs::TryLockError::Error(e)) => return Err(SnapshotError::Io(log, e)),
+            }
         }
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let path = std::env::temp_dir().join(format!(
