@@ -19,28 +19,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// The layer of a live interior node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layer {
-    /// conv3×3 → BatchNorm → ReLU.
-    Conv3x3,
-    /// conv1×1 → BatchNorm → ReLU.
-    Conv1x1,
-    /// 3×3 max-pool, stride 1, same padding.
-    MaxPool3x3,
-    /// Linear `C → C` then ReLU (tabular cells).
-    DenseRelu,
-    /// Linear `C → C` (tabular cells).
-    Dense,
-    /// ReLU alone (tabular cells).
-    Relu,
-}
-
-impl Layer {
-    fn has_weights(self) -> bool {
-        !matches!(self, Layer::MaxPool3x3 | Layer::Relu)
-    }
-}
+/// The layer of a live interior node, as the op spec declares it.
+pub use crate::program::ops::CellLayer as Layer;
 
 /// A live node of the pruned cell: its layer, its live inputs (vertex numbers) and, for
 /// convolutions, the index of its parameters within one cell.
@@ -102,15 +82,10 @@ impl Plan {
             let mut hs: Vec<u64> = inputs.iter().map(|&i| hash[i]).collect();
             hs.sort_unstable();
             hash[j] = hs.iter().fold(name_hash(op.name()), |h, x| mix(h, *x));
-            let layer = match op.name() {
-                "conv3x3_bn_relu" => Layer::Conv3x3,
-                "conv1x1_bn_relu" => Layer::Conv1x1,
-                "maxpool3x3" => Layer::MaxPool3x3,
-                "dense_relu" => Layer::DenseRelu,
-                "dense" => Layer::Dense,
-                "relu" => Layer::Relu,
-                other => return Err(format!("`{other}` is not an interior cell op")),
-            };
+            let layer = op
+                .spec()
+                .cell_layer
+                .ok_or_else(|| format!("`{}` is not an interior cell op", op.name()))?;
             nodes.push(PlanNode {
                 vertex: j,
                 layer,

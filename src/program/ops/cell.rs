@@ -14,10 +14,41 @@ fn k_network_only(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
     o.data.fill(f64::NAN);
 }
 
-/// A cell op: sums any number of inputs of one type, then applies its layer (`latex` names it).
-const fn cell_op(name: &'static str, rule: super::TypeRule, latex: &'static str) -> OpSpec {
+/// The layer a cell op applies to the sum of its inputs: data the network builder of the
+/// architecture domain reads instead of matching op names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellLayer {
+    /// conv3×3 → BatchNorm → ReLU.
+    Conv3x3,
+    /// conv1×1 → BatchNorm → ReLU.
+    Conv1x1,
+    /// 3×3 max-pool, stride 1, same padding.
+    MaxPool3x3,
+    /// Linear `C → C` then ReLU (tabular cells).
+    DenseRelu,
+    /// Linear `C → C` (tabular cells).
+    Dense,
+    /// ReLU alone (tabular cells).
+    Relu,
+}
+
+impl CellLayer {
+    /// Whether the layer has trainable weights.
+    pub fn has_weights(self) -> bool {
+        !matches!(self, CellLayer::MaxPool3x3 | CellLayer::Relu)
+    }
+}
+
+/// A cell op: sums any number of inputs of one type, then applies `layer` (`latex` names it).
+const fn cell_op(
+    name: &'static str,
+    rule: super::TypeRule,
+    latex: &'static str,
+    layer: CellLayer,
+) -> OpSpec {
     OpSpec::new(name, 1, rule, k_network_only)
         .variadic()
+        .cell_layer(layer)
         .latex(Latex::Template(latex, Prec::Atom))
 }
 
@@ -26,16 +57,19 @@ pub(super) const OPS: [OpSpec; 7] = [
         "conv3x3_bn_relu",
         rules::feature_maps,
         r"\operatorname{conv3x3}\left(@+\right)",
+        CellLayer::Conv3x3,
     ),
     cell_op(
         "conv1x1_bn_relu",
         rules::feature_maps,
         r"\operatorname{conv1x1}\left(@+\right)",
+        CellLayer::Conv1x1,
     ),
     cell_op(
         "maxpool3x3",
         rules::feature_maps,
         r"\operatorname{maxpool3x3}\left(@+\right)",
+        CellLayer::MaxPool3x3,
     ),
     // The output node only sums.
     OpSpec::new("cell_output", 1, rules::cell_output, k_network_only)
@@ -46,15 +80,18 @@ pub(super) const OPS: [OpSpec; 7] = [
         "dense_relu",
         rules::features,
         r"\operatorname{dense\_relu}\left(@+\right)",
+        CellLayer::DenseRelu,
     ),
     cell_op(
         "dense",
         rules::features,
         r"\operatorname{dense}\left(@+\right)",
+        CellLayer::Dense,
     ),
     cell_op(
         "relu",
         rules::features,
         r"\operatorname{relu}\left(@+\right)",
+        CellLayer::Relu,
     ),
 ];

@@ -43,6 +43,8 @@ use std::fmt;
 use std::sync::RwLock;
 use tensor::TensorKernel;
 
+pub use cell::CellLayer;
+
 /// Smallest denominator shift of protected division.
 pub const DIV_EPS: f64 = 1e-10;
 /// Shift inside protected log.
@@ -211,6 +213,8 @@ pub struct OpSpec {
     pub algebra: Algebra,
     /// Spelling per export dialect.
     pub lowering: Lowerings,
+    /// The layer a cell op applies (NAS-Bench-101 and tabular cells), `None` for other ops.
+    pub cell_layer: Option<CellLayer>,
 }
 
 impl OpSpec {
@@ -235,7 +239,14 @@ impl OpSpec {
             tensor_kernel: None,
             algebra: Algebra::NONE,
             lowering: Lowerings::NONE,
+            cell_layer: None,
         }
+    }
+
+    /// Sets the layer a cell op applies.
+    pub const fn cell_layer(mut self, layer: CellLayer) -> Self {
+        self.cell_layer = Some(layer);
+        self
     }
 
     /// Marks the result as depending on argument order.
