@@ -9,7 +9,7 @@
 use super::{ExportError, Format};
 pub use crate::program::ops::lowering::Arg;
 use crate::program::ops::lowering::{Code, CodeArgs, NameArgs, Snippet};
-use crate::program::ops::{OpSpec, fold};
+use crate::program::ops::{LOSS_INPUTS, OpSpec, fold};
 use crate::program::validate::infer_types;
 use crate::program::{DType, Input, OpId, Program};
 use std::collections::{BTreeSet, HashSet};
@@ -227,17 +227,6 @@ pub fn identifier(raw: &str) -> String {
     s
 }
 
-/// The program inputs a DQN batch can stand for (those of the RL-loss spaces), in their order.
-pub const BATCH_INPUTS: [&str; 7] = [
-    "q_param",
-    "action",
-    "s_tm1",
-    "q_targ_param",
-    "s_t",
-    "reward",
-    "discount",
-];
-
 /// The RL-loss batch parameters, in signature order: (name, shape, doc, LaTeX, keyword-only).
 const LOSS_PARAMS: [(&str, Shape, &str, &str, bool); 7] = [
     (
@@ -322,14 +311,14 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
     match convention {
         Convention::Loss => {
             for inp in &p.inputs {
-                if !BATCH_INPUTS.contains(&inp.name.as_str()) {
+                if !LOSS_INPUTS.contains(&inp.name.as_str()) {
                     return Err(ExportError::UnsupportedInput {
                         format,
                         input: inp.name.clone(),
                         dtype: inp.dtype,
                         reason: format!(
                             "a program over Q-networks must use the RL-loss inputs ({})",
-                            BATCH_INPUTS.join(", ")
+                            LOSS_INPUTS.join(", ")
                         ),
                     });
                 }

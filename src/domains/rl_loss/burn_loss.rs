@@ -303,15 +303,6 @@ mod tests {
         );
     }
 
-    /// The exporters' DQN-batch convention takes exactly the RL-loss inputs.
-    #[test]
-    fn export_batch_inputs_are_the_loss_inputs() {
-        assert_eq!(
-            crate::export::lower::BATCH_INPUTS,
-            super::super::LOSS_INPUTS
-        );
-    }
-
     /// Gradients of the batch-mean loss reach every parameter of θ for every seed loss, and
     /// none for a loss that only reads the target network (the control).
     #[test]

@@ -28,17 +28,7 @@ use crate::program::space::SearchSpace;
 use crate::task_file::{TaskSpec, parse_toml};
 use std::sync::Arc;
 
-/// The inputs of a loss program, in the paper's order: Q-network θ, a_t, s_t, target network θ',
-/// s_{t+1}, r_t, γ·(1 − done) (Co-Reyes et al., ICLR 2021, §3.1).
-pub const LOSS_INPUTS: [&str; 7] = [
-    "q_param",
-    "action",
-    "s_tm1",
-    "q_targ_param",
-    "s_t",
-    "reward",
-    "discount",
-];
+pub use crate::program::ops::LOSS_INPUTS;
 
 /// Every environment id gevo can train on ([`crate::envs::list`]).
 pub fn environment_ids() -> Vec<&'static str> {

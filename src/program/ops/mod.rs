@@ -44,6 +44,7 @@ use std::sync::RwLock;
 use tensor::TensorKernel;
 
 pub use cell::CellLayer;
+pub use rl::LOSS_INPUTS;
 
 /// Smallest denominator shift of protected division.
 pub const DIV_EPS: f64 = 1e-10;

@@ -10,6 +10,19 @@ use crate::program::value::Value;
 use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
 
+/// The inputs of an RL loss program, in the paper's order: Q-network θ, a_t, s_t, target
+/// network θ', s_{t+1}, r_t, γ·(1 − done) (Co-Reyes et al., ICLR 2021, §3.1). `qvalue_list`
+/// reads the `Param` and `State` ones; the exporters turn them into a DQN batch.
+pub const LOSS_INPUTS: [&str; 7] = [
+    "q_param",
+    "action",
+    "s_tm1",
+    "q_targ_param",
+    "s_t",
+    "reward",
+    "discount",
+];
+
 fn k_sum_list(a: &[&Value], o: &mut Value, _: &mut KernelContext<'_>) {
     per_row(a, o, |r| r.iter().sum())
 }
