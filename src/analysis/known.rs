@@ -16,8 +16,9 @@
 //!   factor matters more, so scaled matches are always labelled with their factor and counted
 //!   apart from exact ones. A negative factor (the same loss maximized) never matches, nor does
 //!   an added constant. This needs every distinct function of the archive re-probed once (its
-//!   program is in the record); on the RL probe that is tens of microseconds per program, about
-//!   a tenth of a second for an archive of a few thousand candidates.
+//!   program is in the record; cache hits share their fingerprint): measured on two 3,000-candidate
+//!   CartPole archives (380 and 614 distinct functions), 0.007–0.03 s in an unoptimized build,
+//!   i.e. 20–80 µs per function.
 //!
 //! A candidate matching several seeds (two seeds that are themselves equal) is attributed to the
 //! first by name; an exact match wins over a scaled one.
