@@ -18,7 +18,8 @@
 //!   an added constant. This needs every distinct function of the archive re-probed once (its
 //!   program is in the record; cache hits share their fingerprint): measured on two 3,000-candidate
 //!   CartPole archives (380 and 614 distinct functions), 0.007–0.03 s in an unoptimized build,
-//!   i.e. 20–80 µs per function.
+//!   i.e. 20–80 µs per function. Other domains cost what their fingerprinting costs during a
+//!   campaign (a cell's probe trains nothing but runs a burn network: milliseconds).
 //!
 //! A candidate matching several seeds (two seeds that are themselves equal) is attributed to the
 //! first by name; an exact match wins over a scaled one.
