@@ -16,13 +16,14 @@ use gevo::export::Format;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-const SEEDS: [&str; 6] = [
+const SEEDS: [&str; 7] = [
     "dqn",
     "double_dqn",
     "cql_dqn",
     "td_undiscounted",
     "dqn_reg",
     "dqn_clipped",
+    "dqn_huber",
 ];
 
 fn seed_path(name: &str) -> String {
@@ -218,6 +219,9 @@ mod burn_exports {
     pub mod dqn_clipped {
         include!("cli_export/burn/dqn_clipped.rs");
     }
+    pub mod dqn_huber {
+        include!("cli_export/burn/dqn_huber.rs");
+    }
 }
 
 #[test]
@@ -272,6 +276,7 @@ fn burn_exports_match_gevo() {
             "td_undiscounted" => td_undiscounted::td_undiscounted_loss(q, actions, r, g, next_q),
             "dqn_reg" => dqn_reg::dqn_reg_loss(q, actions, r, g, next_q),
             "dqn_clipped" => dqn_clipped::dqn_clipped_loss(q, actions, r, g, next_q),
+            "dqn_huber" => dqn_huber::dqn_huber_loss(q, actions, r, g, next_q),
             other => panic!("no burn golden file for seed {other}"),
         };
         let data = out.into_data();

@@ -6,6 +6,8 @@ use gevo::guide::GuideStats;
 use serde_json::json;
 use std::path::PathBuf;
 
+mod known;
+
 /// Arguments of `gevo inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -24,6 +26,11 @@ pub struct InspectArgs {
     /// With `--pareto`: also write the hall of fame to this CSV file.
     #[arg(long, requires = "pareto")]
     pub csv: Option<PathBuf>,
+    /// Mark the candidates functionally equal to a shipped seed program of the space (DQN,
+    /// undiscounted TD, Adam, …), exactly or up to a positive constant factor, and print when
+    /// each was first reached. With `--json`: a `known` field per candidate and `known_reached`.
+    #[arg(long, conflicts_with = "pareto")]
+    pub known: bool,
 }
 
 /// One candidate as printed by `--json` (field names are stable).
@@ -94,6 +101,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
         return pareto(&a);
     }
     let guide: Option<GuideStats>;
+    let mut known_report = None;
     let (status, stats, budget, top) = match Archive::open_read_only(&a.dir) {
         Ok(archive) => {
             let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
@@ -101,6 +109,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             let state = archive.state()?;
             guide = archive.guide()?.map(|g| g.stats);
             let mut records = archive.records()?;
+            if a.known {
+                known_report = Some(known::detect(&archive, &records)?);
+            }
             records.retain(|r| {
                 r.fitness.is_some_and(f64::is_finite) && r.outcome == gevo::engine::Outcome::Ok
             });
@@ -116,6 +127,12 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                 None => ("not started".to_string(), Stats::default()),
             };
             (status, stats, budget, records)
+        }
+        Err(ArchiveError::Locked(_)) if a.known => {
+            anyhow::bail!(
+                "{}: a campaign is running in this archive; --known needs its whole history, so run it when the campaign stops",
+                a.dir.display()
+            )
         }
         Err(ArchiveError::Locked(_)) => {
             let live = LiveSummary::read(&a.dir).map_err(|e| {
@@ -139,7 +156,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     if a.json {
-        let doc = json!({
+        let mut doc = json!({
             "archive": a.dir.display().to_string(),
             "status": status,
             "budget": budget,
@@ -147,6 +164,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             "guide": guide.as_ref().map(|g| guide_json(g, &stats)),
             "top": top.iter().map(record_json).collect::<Vec<_>>(),
         });
+        if let Some(k) = &known_report {
+            known::add_to_json(&mut doc, k);
+        }
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
@@ -217,6 +237,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             r.size,
             r.expression
         );
+    }
+    if let Some(k) = &known_report {
+        known::print_table(k);
     }
     Ok(())
 }
