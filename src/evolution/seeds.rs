@@ -3,9 +3,9 @@
 //! candidate's one [`Evaluation`].
 //!
 //! Evaluating a stochastic inner loop (an RL agent, a network trained from a random
-//! initialization) once makes its fitness a single noisy draw; averaging independent runs is
-//! the usual remedy (Co-Reyes et al., ICLR 2021, train each loss on several seeds in their
-//! final evaluation; AutoML-Zero, Real et al. 2020, averages over tasks).
+//! initialization) once makes its fitness a single noisy draw; the mean of K independent runs
+//! has 1/√K of its standard deviation (AutoML-Zero, Real et al. 2020, likewise scores a
+//! program by its mean over several tasks).
 //!
 //! The rules:
 //! - seed `k` of candidate `id` is [`seed_of`]`(campaign seed, id, k)`; seed 0 is the seed a
@@ -21,7 +21,10 @@
 //!   when no seed failed but some stopped at the hurdle, the outcome is `hurdle` and the
 //!   fitness is the mean of the seeds' fitnesses (first-stage scores for the stopped seeds);
 //! - the test score is the mean of the seeds' test scores when every seed has one;
-//! - the cost is the sum of the K runs' costs (compute spent, not elapsed time).
+//! - the cost is the sum of the K runs' costs (compute spent, not elapsed time); the time
+//!   limit (`--time-limit`) applies to each run;
+//! - a kill loses the finished runs of a candidate whose other runs had not come back: they
+//!   are run again on resume (a deterministic batch keeps whole candidates, as with K = 1).
 
 use crate::engine::{Cost, Evaluation, Outcome};
 use xxhash_rust::xxh3::xxh3_64;
