@@ -46,7 +46,8 @@ pub enum CampaignError {
     /// A setting out of its range (`eval_seeds` or `max_duplicates` of 0).
     #[error("invalid campaign setting: {0}")]
     InvalidSetting(String),
-    /// An executor returned a result for a candidate that is not in flight.
+    /// An executor returned a result for a candidate that is not in flight (or for one of its
+    /// training seeds that was not requested or already came back).
     #[error("an evaluation result for candidate {0}, which is not being evaluated")]
     UnknownResult(u64),
 }
