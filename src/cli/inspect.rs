@@ -96,6 +96,19 @@ fn guide_json(g: &GuideStats, s: &Stats) -> serde_json::Value {
     })
 }
 
+/// `eval_seeds` and `max_duplicates` from the settings file (readable while a campaign runs);
+/// archives written before these settings existed have 1 and no cap.
+fn selection_settings(dir: &std::path::Path) -> (u64, Option<u64>) {
+    let config: serde_json::Value = std::fs::read_to_string(dir.join("campaign.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    (
+        config["eval_seeds"].as_u64().unwrap_or(1),
+        config["max_duplicates"].as_u64(),
+    )
+}
+
 pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     if a.pareto {
         return pareto(&a);
@@ -155,11 +168,14 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
+    let (eval_seeds, max_duplicates) = selection_settings(&a.dir);
     if a.json {
         let mut doc = json!({
             "archive": a.dir.display().to_string(),
             "status": status,
             "budget": budget,
+            "eval_seeds": eval_seeds,
+            "max_duplicates": max_duplicates,
             "stats": stats_json(&stats),
             "guide": guide.as_ref().map(|g| guide_json(g, &stats)),
             "top": top.iter().map(record_json).collect::<Vec<_>>(),
@@ -173,7 +189,13 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     println!("archive     {}", a.dir.display());
     println!("status      {status}");
     println!("candidates  {} / {budget}", stats.candidates);
-    println!("evaluations {} (real)", stats.evaluations);
+    println!(
+        "evaluations {} (real; {eval_seeds} training seed(s) each)",
+        stats.evaluations
+    );
+    if let Some(n) = max_duplicates {
+        println!("duplicates  at most {n} population members per functional hash");
+    }
     println!(
         "FEC hits    {} ({:.1}% of candidates; {} evaluations saved)",
         stats.fec_hits,

@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start an evolution campaign.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Continue a stopped or killed campaign from its archive.
     Resume(run::ResumeArgs),
     /// Summarize a campaign: statistics and the best candidates (works while it runs).
@@ -74,7 +74,7 @@ pub fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        Command::Run(a) => run::run(a),
+        Command::Run(a) => run::run(*a),
         Command::Resume(a) => run::resume(a),
         Command::Inspect(a) => inspect::inspect(a),
         Command::Show(a) => show::show(a),

@@ -123,6 +123,15 @@ pub struct RunArgs {
     /// comparisons).
     #[arg(long)]
     pub max_evaluations: Option<u64>,
+    /// Independent training runs per real evaluation; the fitness is their mean and the
+    /// record keeps each seed's score and the standard deviation [default: 1, or the task's
+    /// `eval_seeds`].
+    #[arg(long)]
+    pub eval_seeds: Option<usize>,
+    /// At most N population members may share one functional hash (an extra copy displaces
+    /// the oldest copy) [default: unlimited].
+    #[arg(long)]
+    pub max_duplicates: Option<usize>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -233,6 +242,7 @@ struct TaskDefaults {
     population: Option<usize>,
     tournament: Option<usize>,
     hurdle: Option<f64>,
+    eval_seeds: Option<usize>,
 }
 
 fn task_defaults(spec: &gevo::evolution::TaskSpec) -> anyhow::Result<TaskDefaults> {
@@ -291,6 +301,14 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     };
     config.time_limit_secs = a.time_limit;
     config.max_evaluations = a.max_evaluations;
+    config.eval_seeds = a.eval_seeds.or(defaults.eval_seeds).unwrap_or(1);
+    if config.eval_seeds == 0 {
+        bail!("--eval-seeds must be at least 1 (the number of training runs per evaluation)");
+    }
+    if a.max_duplicates == Some(0) {
+        bail!("--max-duplicates must be at least 1 (omit it for no cap)");
+    }
+    config.max_duplicates = a.max_duplicates;
     let g = &mut config.guide;
     g.kind = a.guide;
     g.threshold = a.guide_threshold.unwrap_or(g.threshold);
@@ -314,13 +332,18 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let archive = Archive::create(&dir, &serde_json::to_string_pretty(&config)?)?;
     if !a.quiet {
         eprintln!(
-            "gevo: space {} · task {} · budget {} · P={} T={} · {} worker(s) · archive {}",
+            "gevo: space {} · task {} · budget {} · P={} T={} · {} worker(s){} · archive {}",
             space.name,
             spec.name,
             config.budget,
             config.population,
             config.tournament,
             config.workers,
+            if config.eval_seeds > 1 {
+                format!(" · {} seeds per evaluation", config.eval_seeds)
+            } else {
+                String::new()
+            },
             dir.display()
         );
     }

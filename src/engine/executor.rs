@@ -13,6 +13,9 @@ use std::time::Instant;
 pub struct EvalRequest {
     /// The candidate's id in its campaign (results are matched to candidates by it).
     pub candidate: u64,
+    /// Which of the candidate's training runs this is, `0..K` under `--eval-seeds K` (0 when
+    /// each candidate is evaluated once); its result carries it back.
+    pub seed_index: usize,
     /// The program to evaluate.
     pub program: Program,
     /// Seed, hurdle and time limit of the evaluation.
@@ -24,6 +27,8 @@ pub struct EvalRequest {
 pub struct EvalResult {
     /// The candidate's id, as in its request.
     pub candidate: u64,
+    /// The training run, as in its request.
+    pub seed_index: usize,
     /// What the evaluation gave (failures are outcomes here, never errors).
     pub evaluation: Evaluation,
 }

@@ -56,6 +56,7 @@ impl Executor for LocalExecutor {
             let evaluation = evaluate_guarded(ev.as_ref(), &request.program, &request.context);
             let _ = tx.send(EvalResult {
                 candidate: request.candidate,
+                seed_index: request.seed_index,
                 evaluation,
             });
         });
@@ -123,6 +124,7 @@ mod tests {
         for id in 10..20 {
             ex.submit(EvalRequest {
                 candidate: id,
+                seed_index: (id % 2) as usize,
                 program: program.clone(),
                 context: EvalContext {
                     seed: id,
@@ -134,6 +136,7 @@ mod tests {
         assert_eq!(ex.in_flight(), 10);
         let mut got = vec![];
         while let Some(r) = ex.next_result().unwrap() {
+            assert_eq!(r.seed_index, (r.candidate % 2) as usize);
             got.push((r.candidate, r.evaluation.fitness, r.evaluation.outcome));
         }
         got.sort_by_key(|g| g.0);

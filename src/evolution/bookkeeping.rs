@@ -6,6 +6,7 @@
 
 use super::config::CampaignConfig;
 use super::population::{Member, Population};
+use super::seeds::seed_of;
 use crate::archive::store::PendingEvaluation;
 use crate::archive::{Archive, ArchiveError, CampaignState, CandidateRecord, LiveSummary, Stats};
 use crate::engine::{Cost, EvalContext, EvalRequest, Evaluation, Evaluator, Outcome};
@@ -25,7 +26,6 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use xxhash_rust::xxh3::xxh3_64;
 
 /// Receives progress as records are inserted.
 pub trait CampaignObserver {
@@ -104,7 +104,7 @@ impl Bookkeeping {
         Bookkeeping {
             fec: FunctionalEquivalenceCache::new(config.fec.clone()),
             guide,
-            population: Population::new(config.population),
+            population: Population::with_max_duplicates(config.population, config.max_duplicates),
             config,
             evaluator,
             archive,
@@ -145,6 +145,7 @@ impl Bookkeeping {
                     id,
                     fitness: r.fitness,
                     size: r.size,
+                    fingerprint: r.fingerprint,
                 });
                 self.programs.insert(id, r.program());
             }
@@ -217,18 +218,22 @@ impl Bookkeeping {
         }
     }
 
-    /// The evaluation request of a proposal: its seed is derived from the campaign seed and
-    /// the candidate id, so it does not depend on who evaluates it or when.
-    pub(super) fn request(&self, p: &Proposal) -> EvalRequest {
-        EvalRequest {
-            candidate: p.id,
-            program: p.program.clone(),
-            context: EvalContext {
-                seed: xxh3_64(&[self.config.seed.to_le_bytes(), p.id.to_le_bytes()].concat()),
-                hurdle: p.hurdle,
-                time_limit: self.config.time_limit_secs.map(Duration::from_secs_f64),
-            },
-        }
+    /// The evaluation requests of a proposal, one per training seed (`eval_seeds`, at least
+    /// one): each seed is derived from the campaign seed, the candidate id and the seed index
+    /// ([`seed_of`]), so it does not depend on who evaluates it or when.
+    pub(super) fn requests(&self, p: &Proposal) -> Vec<EvalRequest> {
+        (0..self.config.eval_seeds.max(1))
+            .map(|k| EvalRequest {
+                candidate: p.id,
+                seed_index: k,
+                program: p.program.clone(),
+                context: EvalContext {
+                    seed: seed_of(self.config.seed, p.id, k),
+                    hurdle: p.hurdle,
+                    time_limit: self.config.time_limit_secs.map(Duration::from_secs_f64),
+                },
+            })
+            .collect()
     }
 
     /// Looks a proposal up in the functional equivalence cache.
@@ -451,6 +456,7 @@ impl Bookkeeping {
             id: r.id,
             fitness: r.fitness,
             size: r.size,
+            fingerprint: r.fingerprint,
         }) {
             self.programs.remove(&old.id);
         }
@@ -473,6 +479,7 @@ impl Bookkeeping {
             id: r.id,
             fitness: r.fitness,
             size: r.size,
+            fingerprint: r.fingerprint,
         }) {
             self.programs.remove(&old.id);
         }

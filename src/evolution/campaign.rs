@@ -43,7 +43,11 @@ pub enum CampaignError {
     /// The executor cannot go on.
     #[error(transparent)]
     Executor(#[from] ExecutorError),
-    /// An executor returned a result for a candidate that is not in flight.
+    /// A setting out of its range (`eval_seeds` or `max_duplicates` of 0).
+    #[error("invalid campaign setting: {0}")]
+    InvalidSetting(String),
+    /// An executor returned a result for a candidate that is not in flight (or for one of its
+    /// training seeds that was not requested or already came back).
     #[error("an evaluation result for candidate {0}, which is not being evaluated")]
     UnknownResult(u64),
 }
@@ -57,12 +61,23 @@ impl Campaign {
     /// Starts a new campaign in a freshly created archive.
     ///
     /// # Errors
-    /// A seed program that does not parse or fails validation in the evaluator's space.
+    /// A seed program that does not parse or fails validation in the evaluator's space;
+    /// `eval_seeds` or `max_duplicates` of 0.
     pub fn new(
         config: CampaignConfig,
         evaluator: Arc<dyn Evaluator>,
         archive: Archive,
     ) -> Result<Campaign, CampaignError> {
+        if config.eval_seeds == 0 {
+            return Err(CampaignError::InvalidSetting(
+                "eval_seeds must be at least 1".into(),
+            ));
+        }
+        if config.max_duplicates == Some(0) {
+            return Err(CampaignError::InvalidSetting(
+                "max_duplicates must be at least 1 (omit it for no cap)".into(),
+            ));
+        }
         let seeds = parse_seeds(&config, evaluator.as_ref())?;
         Ok(Campaign {
             book: Bookkeeping::new(config, evaluator, archive, seeds),

@@ -56,6 +56,20 @@ pub struct CampaignConfig {
     /// or at batch boundaries (deterministic mode, which may overshoot by less than a batch).
     #[serde(default)]
     pub max_evaluations: Option<u64>,
+    /// Independent training runs per real evaluation (`--eval-seeds K`, at least 1): the
+    /// fitness is their mean and the record's details keep each seed's score and the standard
+    /// deviation (see [`super::seeds`]). 1 in archives written before it existed.
+    #[serde(default = "default_eval_seeds")]
+    pub eval_seeds: usize,
+    /// At most this many population members may share one functional hash
+    /// (`--max-duplicates N`, at least 1); an extra copy displaces the oldest copy. `None`:
+    /// unlimited.
+    #[serde(default)]
+    pub max_duplicates: Option<usize>,
+}
+
+fn default_eval_seeds() -> usize {
+    1
 }
 
 fn default_device() -> String {
@@ -84,6 +98,8 @@ impl CampaignConfig {
             device: default_device(),
             guide: GuideConfig::default(),
             max_evaluations: None,
+            eval_seeds: default_eval_seeds(),
+            max_duplicates: None,
         }
     }
 }
@@ -106,9 +122,12 @@ mod tests {
         );
         let mut v = serde_json::to_value(&c).unwrap();
         let obj = v.as_object_mut().unwrap();
-        assert!(obj.remove("guide").is_some() && obj.remove("max_evaluations").is_some());
+        for field in ["guide", "max_evaluations", "eval_seeds", "max_duplicates"] {
+            assert!(obj.remove(field).is_some(), "{field}");
+        }
         let back: CampaignConfig = serde_json::from_value(v).unwrap();
         assert_eq!(back, c);
         assert!(!back.guide.enabled());
+        assert_eq!((back.eval_seeds, back.max_duplicates), (1, None));
     }
 }

@@ -83,6 +83,7 @@ mod tests {
                 id: i as u64,
                 fitness: Some(*f),
                 size: 1,
+                fingerprint: crate::hashing::Fingerprint(i as u128),
             });
         }
         assert_eq!(h.current(&p), None);
@@ -90,6 +91,7 @@ mod tests {
             id: 3,
             fitness: Some(3.0),
             size: 1,
+            fingerprint: crate::hashing::Fingerprint(3),
         });
         // unique {1, 3}: 75th percentile = 2.5
         assert_eq!(h.current(&p), Some(2.5));

@@ -6,6 +6,7 @@ pub mod config;
 pub mod hurdle;
 pub mod population;
 mod scheduler;
+pub mod seeds;
 
 pub use campaign::{Campaign, CampaignError, CampaignObserver};
 pub use config::{CampaignConfig, TaskSpec};

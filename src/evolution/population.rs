@@ -4,7 +4,12 @@
 //! Search", AAAI 2019, Algorithm 1: sample `T` members uniformly **with replacement**, the best
 //! of the sample is the parent; the child is pushed and the **oldest** member removed. `T = 1`
 //! is random search.
+//!
+//! An optional duplicate cap (`--max-duplicates N`) keeps one function from filling the
+//! population: at most `N` members may share a functional hash, and a child that would be the
+//! `N + 1`-th copy displaces the oldest copy instead of the oldest member.
 
+use crate::hashing::Fingerprint;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
@@ -19,6 +24,8 @@ pub struct Member {
     pub fitness: Option<f64>,
     /// Live op nodes; breaks fitness ties in favour of smaller programs.
     pub size: usize,
+    /// Functional hash (what the duplicate cap counts).
+    pub fingerprint: Fingerprint,
 }
 
 impl Member {
@@ -39,11 +46,13 @@ impl Member {
     }
 }
 
-/// Members, oldest first, at most `capacity` of them.
+/// Members, oldest first, at most `capacity` of them (and at most `max_duplicates` sharing a
+/// functional hash, when capped).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Population {
     members: VecDeque<Member>,
     capacity: usize,
+    max_duplicates: Option<usize>,
 }
 
 impl Population {
@@ -52,11 +61,36 @@ impl Population {
         Population {
             members: VecDeque::with_capacity(capacity + 1),
             capacity: capacity.max(1),
+            max_duplicates: None,
         }
     }
 
-    /// Pushes a child; returns the member removed for age, if the population was full.
+    /// An empty population of size `P` in which at most `max_duplicates` members (at least 1)
+    /// share one functional hash; `None` is no cap ([`Self::new`]).
+    pub fn with_max_duplicates(capacity: usize, max_duplicates: Option<usize>) -> Self {
+        Population {
+            max_duplicates: max_duplicates.map(|n| n.max(1)),
+            ..Population::new(capacity)
+        }
+    }
+
+    /// Pushes a child; returns the member it displaced: the oldest copy of its function when
+    /// the child is one copy too many, else the oldest member if the population was full.
     pub fn push(&mut self, m: Member) -> Option<Member> {
+        if let Some(cap) = self.max_duplicates {
+            let mut copies = self
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.fingerprint == m.fingerprint);
+            if let Some((oldest, _)) = copies.next()
+                && 1 + copies.count() >= cap
+            {
+                let old = self.members.remove(oldest);
+                self.members.push_back(m);
+                return old;
+            }
+        }
         self.members.push_back(m);
         if self.members.len() > self.capacity {
             self.members.pop_front()
@@ -116,7 +150,40 @@ mod tests {
             id,
             fitness: f,
             size: 1,
+            fingerprint: Fingerprint(u128::from(id)),
         }
+    }
+
+    #[test]
+    fn an_extra_copy_displaces_the_oldest_copy() {
+        let copy = |id: u64, hash: u128| Member {
+            fingerprint: Fingerprint(hash),
+            ..m(id, Some(id as f64))
+        };
+        let mut p = Population::with_max_duplicates(5, Some(2));
+        assert_eq!(p.push(copy(0, 7)), None);
+        assert_eq!(p.push(copy(1, 8)), None);
+        assert_eq!(p.push(copy(2, 7)), None);
+        // A third copy of 7 displaces id 0 (the oldest copy), not a member of another hash.
+        assert_eq!(p.push(copy(3, 7)).map(|x| x.id), Some(0));
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.members().map(|x| x.id).collect::<Vec<_>>(), [1, 2, 3]);
+        // Without copies, aging is unchanged.
+        for id in 4..6 {
+            assert_eq!(p.push(copy(id, 100 + u128::from(id))), None);
+        }
+        assert_eq!(p.push(copy(7, 200)).map(|x| x.id), Some(1));
+        // A cap of one keeps only the newest copy.
+        let mut one = Population::with_max_duplicates(5, Some(1));
+        one.push(copy(0, 7));
+        assert_eq!(one.push(copy(1, 7)).map(|x| x.id), Some(0));
+        assert_eq!(one.len(), 1);
+        // No cap: copies age out like anyone else.
+        let mut free = Population::new(3);
+        for id in 0..3 {
+            assert_eq!(free.push(copy(id, 7)), None);
+        }
+        assert_eq!(free.push(copy(3, 7)).map(|x| x.id), Some(0));
     }
 
     #[test]
@@ -154,26 +221,19 @@ mod tests {
 
     #[test]
     fn failures_rank_last_and_ties_prefer_small() {
-        let a = Member {
-            id: 1,
-            fitness: None,
-            size: 1,
-        };
+        let a = m(1, None);
         let b = Member {
-            id: 2,
-            fitness: Some(-1e9),
             size: 9,
+            ..m(2, Some(-1e9))
         };
         assert!(b.better_than(&a));
         let c = Member {
-            id: 3,
-            fitness: Some(1.0),
             size: 2,
+            ..m(3, Some(1.0))
         };
         let d = Member {
-            id: 4,
-            fitness: Some(1.0),
             size: 5,
+            ..m(4, Some(1.0))
         };
         assert!(c.better_than(&d));
     }

@@ -7,15 +7,44 @@
 //! - **deterministic**: children are proposed in batches from the population at the batch
 //!   start, evaluated in parallel and inserted in id order, so the same seed gives the same
 //!   archive whatever the timing, the worker count or the executor.
+//!
+//! With `eval_seeds = K` a cache miss becomes K requests (one per training seed) submitted at
+//! once; the candidate is recorded when its last seed comes back, with the K evaluations
+//! combined by [`super::seeds`]. Budgets and `max_evaluations` count candidates, not seeds.
 
 use super::bookkeeping::{Bookkeeping, CampaignObserver, Proposal};
 use super::campaign::CampaignError;
-use crate::engine::{Evaluation, Executor, ExecutorError};
+use super::seeds::SeedResults;
+use crate::engine::{EvalResult, Evaluation, Executor, ExecutorError};
 use crate::hashing::fec::{FecEntry, Lookup};
 use std::collections::HashMap;
 
 /// Evaluations at least this long are persisted as soon as they finish in deterministic mode.
 const PENDING_MIN_SECS: f64 = 0.05;
+
+/// Submits every seed's request of a proposal; returns how many.
+fn submit_seeds(
+    book: &Bookkeeping,
+    executor: &mut dyn Executor,
+    p: &Proposal,
+) -> Result<usize, ExecutorError> {
+    let requests = book.requests(p);
+    let n = requests.len();
+    for r in requests {
+        executor.submit(r)?;
+    }
+    Ok(n)
+}
+
+/// Files one seed's result with its candidate's; returns whether the candidate's last seed
+/// is in.
+fn file_result(seeds: Option<&mut SeedResults>, r: EvalResult) -> Result<bool, CampaignError> {
+    let s = seeds.ok_or(CampaignError::UnknownResult(r.candidate))?;
+    if !s.put(r.seed_index, r.evaluation) {
+        return Err(CampaignError::UnknownResult(r.candidate));
+    }
+    Ok(s.complete())
+}
 
 /// Runs the asynchronous mode until the budget is spent.
 pub(super) fn run_async(
@@ -24,10 +53,12 @@ pub(super) fn run_async(
     observer: &mut dyn CampaignObserver,
 ) -> Result<(), CampaignError> {
     let capacity = executor.capacity().max(1);
-    let mut waiting: HashMap<u64, Proposal> = HashMap::new();
+    let mut waiting: HashMap<u64, (Proposal, SeedResults)> = HashMap::new();
+    // Requests in flight (one per seed of each waiting candidate).
+    let mut requests = 0usize;
     loop {
         // Count insertions, not ids: ids proposed but lost to a kill are never evaluated.
-        while waiting.len() < capacity
+        while requests < capacity
             && book.inserted + (waiting.len() as u64) < book.config.budget
             && book.evaluations_left(waiting.len() as u64)
         {
@@ -38,18 +69,21 @@ pub(super) fn run_async(
                     book.insert(rec, observer)?;
                 }
                 Lookup::Miss => {
-                    executor.submit(book.request(&p))?;
-                    waiting.insert(p.id, p);
+                    requests += submit_seeds(book, executor, &p)?;
+                    waiting.insert(p.id, (p, SeedResults::new(book.config.eval_seeds)));
                 }
             }
         }
         let Some(r) = executor.next_result()? else {
             break;
         };
-        let p = waiting
-            .remove(&r.candidate)
-            .ok_or(CampaignError::UnknownResult(r.candidate))?;
-        let rec = book.record_evaluated(p, r.evaluation);
+        requests = requests.saturating_sub(1);
+        let id = r.candidate;
+        if !file_result(waiting.get_mut(&id).map(|w| &mut w.1), r)? {
+            continue;
+        }
+        let (p, seeds) = waiting.remove(&id).expect("the candidate is waiting");
+        let rec = book.record_evaluated(p, seeds.combine());
         book.insert(rec, observer)?;
         // Workers keep evaluating while the guide retrains here.
         book.maintain_guide();
@@ -71,7 +105,7 @@ pub(super) fn run_deterministic(
         let proposals: Vec<Proposal> = (0..n).map(|_| book.propose()).collect();
         let mut hits: HashMap<u64, FecEntry> = HashMap::new();
         let mut done: HashMap<u64, Evaluation> = HashMap::new();
-        let mut todo: HashMap<u64, &Proposal> = HashMap::new();
+        let mut todo: HashMap<u64, (&Proposal, SeedResults)> = HashMap::new();
         for p in &proposals {
             match book.lookup(p) {
                 Lookup::Hit(e) => {
@@ -82,8 +116,8 @@ pub(super) fn run_deterministic(
                         done.insert(p.id, e);
                     }
                     None => {
-                        executor.submit(book.request(p))?;
-                        todo.insert(p.id, p);
+                        submit_seeds(book, executor, p)?;
+                        todo.insert(p.id, (p, SeedResults::new(book.config.eval_seeds)));
                     }
                 },
             }
@@ -92,14 +126,18 @@ pub(super) fn run_deterministic(
             let r = executor
                 .next_result()?
                 .ok_or(ExecutorError::Disconnected(todo.len()))?;
-            let p = todo
-                .remove(&r.candidate)
-                .ok_or(CampaignError::UnknownResult(r.candidate))?;
-            // Keep costly finished work across a kill (cheap work is simply redone).
-            if r.evaluation.cost.wall_secs >= PENDING_MIN_SECS {
-                book.keep_pending(p, &r.evaluation);
+            let id = r.candidate;
+            if !file_result(todo.get_mut(&id).map(|t| &mut t.1), r)? {
+                continue;
             }
-            done.insert(r.candidate, r.evaluation);
+            let (p, seeds) = todo.remove(&id).expect("the candidate is in the batch");
+            let e = seeds.combine();
+            // Keep costly finished work across a kill (cheap work is simply redone; so are
+            // the finished seeds of a candidate whose other seeds had not come back).
+            if e.cost.wall_secs >= PENDING_MIN_SECS {
+                book.keep_pending(p, &e);
+            }
+            done.insert(id, e);
         }
         for p in proposals {
             let rec = if let Some(e) = hits.remove(&p.id) {

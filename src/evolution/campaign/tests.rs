@@ -13,6 +13,7 @@ use crate::program::value::Value;
 use crate::task_file::TaskSpec;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const XS: [f64; 5] = [-2.0, -1.0, 0.5, 1.5, 3.0];
@@ -340,7 +341,7 @@ fn resume_continues_where_the_campaign_stopped() {
 /// Evaluates in this thread and hands results back last-submitted first, as a remote executor
 /// with unlucky timing might.
 struct Reversing {
-    evaluator: Arc<Mock>,
+    evaluator: Arc<dyn Evaluator>,
     queue: Vec<crate::engine::EvalRequest>,
 }
 
@@ -358,6 +359,7 @@ impl Executor for Reversing {
     fn next_result(&mut self) -> Result<Option<crate::engine::EvalResult>, ExecutorError> {
         Ok(self.queue.pop().map(|r| crate::engine::EvalResult {
             candidate: r.candidate,
+            seed_index: r.seed_index,
             evaluation: self.evaluator.evaluate(&r.program, &r.context),
         }))
     }
@@ -385,4 +387,225 @@ fn deterministic_mode_does_not_depend_on_the_executor_or_the_result_order() {
         Campaign::new(config(100, false), mock.clone(), archive(&dir, "rev-async")).unwrap();
     campaign.run_with(&mut executor, &mut ()).unwrap();
     assert_eq!(records(campaign.archive()).len(), 100);
+}
+
+/// The mock's fitness plus a seed-dependent offset in [0, 0.1), remembering every seed it saw.
+struct Noisy {
+    mock: Arc<Mock>,
+    seeds: std::sync::Mutex<Vec<u64>>,
+}
+
+impl Noisy {
+    fn new() -> Arc<Noisy> {
+        Arc::new(Noisy {
+            mock: Mock::new(),
+            seeds: std::sync::Mutex::new(vec![]),
+        })
+    }
+
+    fn noise(seed: u64) -> f64 {
+        (seed % 1000) as f64 / 10_000.0
+    }
+}
+
+impl Evaluator for Noisy {
+    fn space(&self) -> &SearchSpace {
+        self.mock.space()
+    }
+    fn task_name(&self) -> &str {
+        "noisy"
+    }
+    fn evaluate(&self, p: &Program, ctx: &EvalContext) -> Evaluation {
+        self.seeds.lock().unwrap().push(ctx.seed);
+        let mut e = self.mock.evaluate(p, ctx);
+        e.fitness = e.fitness.map(|f| f + Self::noise(ctx.seed));
+        e
+    }
+    fn probe_outputs(&self, p: &Program) -> Vec<f64> {
+        self.mock.probe_outputs(p)
+    }
+}
+
+fn detail(r: &CandidateRecord, name: &str) -> Option<f64> {
+    r.details.iter().find(|(d, _)| d == name).map(|(_, v)| *v)
+}
+
+/// Checks every evaluated record of a K-seed campaign against the K runs it should have had.
+fn assert_mean_of_distinct_seeds(rs: &[CandidateRecord], k: usize, noisy: &Noisy) {
+    let seen = noisy.seeds.lock().unwrap().clone();
+    let evaluated: Vec<&CandidateRecord> = rs.iter().filter(|r| !r.fec_hit).collect();
+    assert_eq!(
+        seen.len(),
+        k * evaluated.len(),
+        "K runs per real evaluation"
+    );
+    let distinct: std::collections::HashSet<u64> = seen.iter().copied().collect();
+    assert_eq!(distinct.len(), seen.len(), "every run has its own seed");
+    let mut checked = 0;
+    for r in evaluated.iter().filter(|r| r.outcome == Outcome::Ok) {
+        let base = Mock::fitness(&r.program());
+        let runs: Vec<f64> = (0..k)
+            .map(|j| base + Noisy::noise(crate::evolution::seeds::seed_of(7, r.id, j)))
+            .collect();
+        let mean = runs.iter().sum::<f64>() / k as f64;
+        assert!((r.fitness.unwrap() - mean).abs() < 1e-12, "id {}", r.id);
+        for (j, f) in runs.iter().enumerate() {
+            assert_eq!(detail(r, &format!("seed{j}/fitness")), Some(*f));
+        }
+        let std = (runs.iter().map(|f| (f - mean).powi(2)).sum::<f64>() / (k - 1) as f64).sqrt();
+        assert!((detail(r, "fitness_std").unwrap() - std).abs() < 1e-12);
+        assert_eq!(
+            detail(r, "mse_basis"),
+            Some(1.0),
+            "per-seed details are averaged"
+        );
+        checked += 1;
+    }
+    assert!(checked > 10, "{checked} evaluated candidates");
+}
+
+#[test]
+fn k_seed_fitness_is_the_mean_of_k_runs_with_distinct_seeds_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(80, true);
+    c.eval_seeds = 3;
+    let noisy = Noisy::new();
+    let mut campaign = Campaign::new(c.clone(), noisy.clone(), archive(&dir, "k3")).unwrap();
+    campaign.run(&mut ()).unwrap();
+    let first = records(campaign.archive());
+    assert_mean_of_distinct_seeds(&first, 3, &noisy);
+    // The same seed gives the same archive, whatever the result order.
+    let again = Noisy::new();
+    let mut campaign = Campaign::new(c, again.clone(), archive(&dir, "k3-rev")).unwrap();
+    let mut executor = Reversing {
+        evaluator: again.clone(),
+        queue: vec![],
+    };
+    campaign.run_with(&mut executor, &mut ()).unwrap();
+    let reversed = records(campaign.archive());
+    assert_eq!(
+        reversed.iter().map(key).collect::<Vec<_>>(),
+        first.iter().map(key).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        reversed.iter().map(|r| &r.details).collect::<Vec<_>>(),
+        first.iter().map(|r| &r.details).collect::<Vec<_>>()
+    );
+    // Asynchronous mode: seeds of candidates come back out of order and interleaved.
+    let mut c = config(80, false);
+    c.eval_seeds = 2;
+    let noisy = Noisy::new();
+    let mut campaign = Campaign::new(c, noisy.clone(), archive(&dir, "k2-async")).unwrap();
+    let mut executor = Reversing {
+        evaluator: noisy.clone(),
+        queue: vec![],
+    };
+    campaign.run_with(&mut executor, &mut ()).unwrap();
+    let rs = records(campaign.archive());
+    assert_eq!(rs.len(), 80);
+    assert_mean_of_distinct_seeds(&rs, 2, &noisy);
+}
+
+#[test]
+fn one_eval_seed_is_the_single_seed_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    let noisy = Noisy::new();
+    let mut c = config(60, true);
+    c.eval_seeds = 1;
+    let mut campaign = Campaign::new(c, noisy.clone(), archive(&dir, "k1")).unwrap();
+    campaign.run(&mut ()).unwrap();
+    let rs = records(campaign.archive());
+    let evaluated: Vec<&CandidateRecord> = rs.iter().filter(|r| !r.fec_hit).collect();
+    assert_eq!(noisy.seeds.lock().unwrap().len(), evaluated.len());
+    for r in evaluated.iter().filter(|r| r.outcome == Outcome::Ok) {
+        // The seed single-seed campaigns always used, and the evaluator's record untouched.
+        let seed = xxhash_rust::xxh3::xxh3_64(&[7u64.to_le_bytes(), r.id.to_le_bytes()].concat());
+        assert_eq!(
+            r.fitness,
+            Some(Mock::fitness(&r.program()) + Noisy::noise(seed))
+        );
+        assert_eq!(r.details, vec![("mse_basis".to_string(), 1.0)]);
+    }
+}
+
+#[test]
+fn k_seed_evaluations_survive_a_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(64, true);
+    c.eval_seeds = 2;
+    let mock = Mock::new();
+    let straight = run(c.clone(), &mock, &dir, "straight");
+    let mut half = c.clone();
+    half.budget = 32;
+    run(half, &mock, &dir, "split");
+    let a = Archive::open(&dir.path().join("split")).unwrap();
+    let mut resumed = Campaign::resume(c, mock.clone(), a).unwrap();
+    resumed.run(&mut ()).unwrap();
+    assert_eq!(
+        records(resumed.archive())
+            .iter()
+            .map(key)
+            .collect::<Vec<_>>(),
+        straight.iter().map(key).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_duplicate_cap_holds_and_the_oldest_copy_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = Mock::new();
+    let most_copies = |name: &str, rs: &[CandidateRecord]| {
+        let a = Archive::open(&dir.path().join(name)).unwrap();
+        let members = state(&a).population;
+        let mut by_hash: HashMap<_, Vec<u64>> = HashMap::new();
+        for id in &members {
+            let r = rs.iter().find(|r| r.id == *id).unwrap();
+            by_hash.entry(r.fingerprint).or_default().push(r.seq);
+        }
+        // The copies kept are always the newest records of their function.
+        for (h, seqs) in &by_hash {
+            let mut newest: Vec<u64> = rs
+                .iter()
+                .filter(|r| r.fingerprint == *h)
+                .map(|r| r.seq)
+                .collect();
+            newest.sort_unstable();
+            let newest = newest.split_off(newest.len() - seqs.len());
+            let mut kept = seqs.clone();
+            kept.sort_unstable();
+            assert_eq!(kept, newest, "{name}: the oldest copies went first");
+        }
+        assert!(members.len() <= 20);
+        by_hash.values().map(Vec::len).max().unwrap()
+    };
+    let free = run(config(300, true), &mock, &dir, "free");
+    assert!(
+        most_copies("free", &free) > 2,
+        "uncapped, the mock's population holds more than two copies of a function"
+    );
+    for deterministic in [true, false] {
+        let name = format!("capped-{deterministic}");
+        let mut c = config(300, deterministic);
+        c.max_duplicates = Some(2);
+        let rs = run(c, &mock, &dir, &name);
+        assert_eq!(rs.len(), 300);
+        assert!(most_copies(&name, &rs) <= 2, "{name}");
+    }
+}
+
+#[test]
+fn zero_eval_seeds_or_max_duplicates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(10, false);
+    c.eval_seeds = 0;
+    let e = Campaign::new(c, Mock::new(), archive(&dir, "z1"))
+        .err()
+        .unwrap();
+    assert!(matches!(e, CampaignError::InvalidSetting(_)), "{e}");
+    let mut c = config(10, false);
+    c.max_duplicates = Some(0);
+    let e = Campaign::new(c, Mock::new(), archive(&dir, "z2"))
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("max_duplicates"), "{e}");
 }
