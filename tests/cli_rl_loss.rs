@@ -416,3 +416,59 @@ fn exported_and_reloaded_loss_trains_like_the_original() {
             .is_none()
     );
 }
+
+#[test]
+fn losses_without_gradient_are_recorded_and_the_campaign_goes_on() {
+    let t = tempfile::tempdir().unwrap();
+    let task = small_task(t.path());
+    // sum_list(Q(s_tm1) − Q(s_tm1)): reads q_param, yet no gradient reaches θ.
+    let dqn: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(seed_path("dqn")).unwrap()).unwrap();
+    let mut constant = dqn.clone();
+    constant["nodes"] = serde_json::json!([
+        {"op": "qvalue_list", "args": [0, 2]},
+        {"op": "sub", "args": [7, 7]},
+        {"op": "sum_list", "args": [8]},
+    ]);
+    constant["output"] = serde_json::json!(9);
+    let p = t.path().join("q_minus_q.json");
+    std::fs::write(&p, constant.to_string()).unwrap();
+    let arch = t.path().join("rl");
+    let d = arch.to_str().unwrap();
+    ok(&[
+        "run",
+        "--space",
+        "rl_loss",
+        "--task",
+        task.to_str().unwrap(),
+        "--bootstrap",
+        &format!("{},dqn", p.display()),
+        "--budget",
+        "6",
+        "--population",
+        "2",
+        "--tournament",
+        "2",
+        "--workers",
+        "1",
+        "--deterministic",
+        "--archive",
+        d,
+        "--quiet",
+    ]);
+    let doc = inspect(&arch, 10);
+    assert_eq!(doc["status"], "finished");
+    assert_eq!(doc["stats"]["candidates"].as_u64(), Some(6));
+    assert!(
+        doc["outcomes"]["no_gradient"].as_u64().unwrap_or(0) >= 1,
+        "{doc}"
+    );
+    let first: serde_json::Value = serde_json::from_str(&ok(&["show", d, "0", "--json"])).unwrap();
+    assert_eq!(first["outcome"], "no_gradient", "{first}");
+    assert_eq!(first["fitness"], serde_json::Value::Null);
+    let second: serde_json::Value = serde_json::from_str(&ok(&["show", d, "1", "--json"])).unwrap();
+    assert_eq!(second["seed"], "dqn");
+    assert_ne!(second["outcome"], "no_gradient", "{second}");
+    let table = ok(&["inspect", d]);
+    assert!(table.contains("no_gradient"), "{table}");
+}

@@ -4,6 +4,7 @@ use clap::Args;
 use gevo::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary, Stats};
 use gevo::guide::GuideStats;
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 mod known;
@@ -50,6 +51,15 @@ pub fn record_json(r: &CandidateRecord) -> serde_json::Value {
         "details": r.details.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "wall_secs": r.cost.wall_secs,
     })
+}
+
+/// Real evaluations (FEC hits left out) per outcome name.
+fn outcome_counts(records: &[CandidateRecord]) -> BTreeMap<&'static str, u64> {
+    let mut counts = BTreeMap::new();
+    for r in records.iter().filter(|r| !r.fec_hit) {
+        *counts.entry(r.outcome.name()).or_insert(0) += 1;
+    }
+    counts
 }
 
 fn stats_json(s: &Stats) -> serde_json::Value {
@@ -115,6 +125,8 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     }
     let guide: Option<GuideStats>;
     let mut known_report = None;
+    // Real evaluations per outcome name (from the records; a live summary has none).
+    let mut outcomes: Option<BTreeMap<&'static str, u64>> = None;
     let (status, stats, budget, top) = match Archive::open_read_only(&a.dir) {
         Ok(archive) => {
             let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
@@ -125,6 +137,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             if a.known {
                 known_report = Some(known::detect(&archive, &records)?);
             }
+            outcomes = Some(outcome_counts(&records));
             records.retain(|r| {
                 r.fitness.is_some_and(f64::is_finite) && r.outcome == gevo::engine::Outcome::Ok
             });
@@ -177,6 +190,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             "eval_seeds": eval_seeds,
             "max_duplicates": max_duplicates,
             "stats": stats_json(&stats),
+            "outcomes": outcomes,
             "guide": guide.as_ref().map(|g| guide_json(g, &stats)),
             "top": top.iter().map(record_json).collect::<Vec<_>>(),
         });
@@ -204,9 +218,13 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     );
     println!("hurdle      {} stopped early", stats.hurdle_stops);
     println!(
-        "failures    {} (non-finite, diverged, timed out or invalid)",
+        "failures    {} (non-finite, diverged, timed out, invalid or no gradient)",
         stats.failures
     );
+    if let Some(counts) = &outcomes {
+        let listed: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("outcomes    {} (real evaluations)", listed.join(", "));
+    }
     println!(
         "throughput  {:.1} candidates/s over {:.1} s",
         stats.throughput(),

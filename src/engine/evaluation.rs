@@ -18,6 +18,9 @@ pub enum Outcome {
     Hurdle,
     /// The program failed validation (never evaluated).
     Invalid,
+    /// Rejected before training: it cannot learn anything (RL losses: the gradient with
+    /// respect to the online Q-network is zero or non-finite on the probe batches).
+    NoGradient,
 }
 
 impl Outcome {
@@ -30,6 +33,7 @@ impl Outcome {
             Outcome::TimedOut => "timed_out",
             Outcome::Hurdle => "hurdle",
             Outcome::Invalid => "invalid",
+            Outcome::NoGradient => "no_gradient",
         }
     }
 }

@@ -4,14 +4,19 @@
 //! Each environment is a stage of [`crate::engine::staged`]: the first is a hurdle (the paper
 //! uses 0.6 on CartPole); below it the other environments are skipped and the outcome is
 //! `hurdle`.
+//!
+//! Before any training, a loss whose gradient with respect to θ is zero or non-finite on the
+//! probe batches ([`super::gradient_check`]) is rejected as `no_gradient`; with a task's
+//! `require_reward = true`, so is a loss that reads neither the reward nor the discount.
 
 use super::burn_loss::ProgramLoss;
 use super::dqn::{self, TrainingOutcome, TrainingReport};
+use super::gradient_check::GradientCheck;
 use super::probe::LossProbe;
 use super::task::{RlLossTask, normalized_score};
 use crate::domains::plugin::EvaluatorError;
 use crate::engine::staged::{Stage, StageResult, evaluate_staged};
-use crate::engine::{EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::envs::{Environment, RewardScale};
 use crate::program::Program;
 use crate::program::space::SearchSpace;
@@ -24,6 +29,7 @@ pub struct RlLossEvaluator {
     tasks: Vec<RlLossTask>,
     device: Device,
     probe: LossProbe,
+    gradient: GradientCheck,
 }
 
 impl RlLossEvaluator {
@@ -53,6 +59,7 @@ impl RlLossEvaluator {
             tasks,
             device,
             probe: LossProbe::new(),
+            gradient: GradientCheck::new(),
         })
     }
 
@@ -91,6 +98,27 @@ impl RlLossEvaluator {
         Ok(dqn::train(env.as_mut(), &loss, &cfg, &self.device))
     }
 
+    /// `Some(no_gradient evaluation)` for a loss that cannot learn: no gradient reaches θ on
+    /// the probe batches, or (with a task's `require_reward`) it reads neither the reward nor
+    /// the discount. Its details say which: `zero_gradient` or `ignores_reward` set to 1.
+    pub fn reject_before_training(&self, program: &Program) -> Option<Evaluation> {
+        let start = std::time::Instant::now();
+        let reason = if !self.gradient.has_gradient(program) {
+            "zero_gradient"
+        } else if self.tasks.iter().any(|t| t.require_reward) && !self.probe.reads_reward(program) {
+            "ignores_reward"
+        } else {
+            return None;
+        };
+        let cost = Cost {
+            wall_secs: start.elapsed().as_secs_f64(),
+            steps: 0,
+        };
+        let mut e = Evaluation::failed(Outcome::NoGradient, cost);
+        e.details.push((reason.into(), 1.0));
+        Some(e)
+    }
+
     /// Mean return (unscaled) of the last `score_episodes` training episodes.
     pub fn mean_final_return(task: &RlLossTask, report: &TrainingReport) -> f64 {
         let r = &report.episode_returns;
@@ -113,6 +141,9 @@ impl Evaluator for RlLossEvaluator {
     }
 
     fn evaluate(&self, program: &Program, ctx: &EvalContext) -> Evaluation {
+        if let Some(rejected) = self.reject_before_training(program) {
+            return rejected;
+        }
         let stages: Vec<Stage> = self
             .tasks
             .iter()

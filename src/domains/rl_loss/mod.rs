@@ -4,12 +4,14 @@
 //! - [`probe`]: the functional hash's fixed transitions,
 //! - [`dqn`]: the DQN inner loop with a pluggable loss,
 //! - [`burn_loss`]: loss programs as burn computations,
+//! - [`gradient_check`]: rejecting losses whose gradient in θ is zero before training,
 //! - [`task`] and [`evaluator`]: task files and scoring.
 
 pub mod burn_loss;
 pub mod domain;
 pub mod dqn;
 pub mod evaluator;
+pub mod gradient_check;
 pub mod probe;
 pub mod task;
 

@@ -96,11 +96,51 @@ impl LossProbe {
 
     /// The loss values on every probe transition, concatenated (`PROBE_REPEATS × PROBE_TRANSITIONS`).
     pub fn outputs(&self, program: &Program) -> Vec<f64> {
+        self.outputs_with(program, |_, _| {})
+    }
+
+    /// Whether the loss reads the reward or the termination signal: its probe outputs change
+    /// when `reward` is replaced by other rewards, or when `discount` is (terminal transitions
+    /// moved). A loss that reads neither, e.g. `max_list(abs(Q(s_tm1)))`, cannot tell good
+    /// behaviour from bad whatever its gradient.
+    pub fn reads_reward(&self, program: &Program) -> bool {
+        let base = self.outputs(program);
+        let same = |other: Vec<f64>| {
+            other
+                .iter()
+                .zip(&base)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        };
+        // Inputs by LOSS_INPUTS position: 5 reward, 6 discount.
+        let other_rewards = self.outputs_with(program, |k, v| {
+            if k == 5 {
+                *v = Value::column(v.data.iter().map(|r| 0.5 - 2.0 * r).collect());
+            }
+        });
+        if !same(other_rewards) {
+            return true;
+        }
+        let other_discounts = self.outputs_with(program, |k, v| {
+            if k == 6 {
+                *v = Value::column(v.data.iter().map(|d| 0.99 - d).collect());
+            }
+        });
+        !same(other_discounts)
+    }
+
+    /// [`LossProbe::outputs`] with each input value first passed through `edit(index in
+    /// LOSS_INPUTS, value)`.
+    fn outputs_with(&self, program: &Program, edit: impl Fn(usize, &mut Value)) -> Vec<f64> {
         let mut out = Vec::with_capacity(PROBE_REPEATS * PROBE_TRANSITIONS);
         INTERPRETER.with(|it| {
             let mut it = it.borrow_mut();
             for (s, (nets, _)) in self.sets.iter().enumerate() {
-                let inputs = self.inputs_for(program, s);
+                let mut inputs = self.inputs_for(program, s);
+                for (inp, v) in program.inputs.iter().zip(&mut inputs) {
+                    if let Some(k) = super::LOSS_INPUTS.iter().position(|n| *n == inp.name) {
+                        edit(k, v);
+                    }
+                }
                 let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ s as u64);
                 let functions: Vec<&dyn ParamFunction> =
                     nets.iter().map(|n| n as &dyn ParamFunction).collect();
@@ -186,5 +226,57 @@ impl ParamFunction for QNetworkF64 {
 
     fn apply(&self, states: &[f64], rows: usize) -> Vec<f64> {
         self.forward(states, rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid `rl_loss_large` program from `(op, args)` nodes; the last node is the output.
+    fn program(nodes: &[(&str, &[usize])]) -> Program {
+        let space = crate::catalog::load_space("rl_loss_large").unwrap();
+        let n_in = space.inputs.len();
+        let p = Program {
+            inputs: space.inputs.clone(),
+            nodes: nodes
+                .iter()
+                .map(|(op, args)| crate::program::Node {
+                    op: crate::program::OpId::by_name(op).unwrap(),
+                    args: args.to_vec(),
+                    value: None,
+                })
+                .collect(),
+            output: n_in + nodes.len() - 1,
+        };
+        crate::program::validate::validate(&p, &space).unwrap();
+        p
+    }
+
+    #[test]
+    fn reward_dependence_is_functional() {
+        let probe = LossProbe::new();
+        for (name, text) in crate::catalog::seeds("rl_loss") {
+            let p = Program::from_json(&text, &name).unwrap();
+            assert!(probe.reads_reward(&p), "{name}");
+        }
+        // Inputs: 0 q_param, 1 action, 2 s_tm1, 3 q_targ_param, 4 s_t, 5 reward, 6 discount.
+        let ignores = program(&[("qvalue_list", &[0, 2]), ("abs", &[7]), ("max_list", &[8])]);
+        assert!(!probe.reads_reward(&ignores));
+        // Reads the reward, then cancels it.
+        let cancels = program(&[
+            ("qvalue_list", &[0, 2]),
+            ("max_list", &[7]),
+            ("sub", &[5, 5]),
+            ("add", &[8, 9]),
+        ]);
+        assert!(!probe.reads_reward(&cancels));
+        // Only the termination signal.
+        let discount = program(&[
+            ("qvalue_list", &[0, 2]),
+            ("max_list", &[7]),
+            ("mul", &[8, 6]),
+        ]);
+        assert!(probe.reads_reward(&discount));
     }
 }

@@ -65,6 +65,11 @@ pub struct RlLossTask {
     /// Campaign defaults (read by `gevo run`).
     #[serde(default)]
     pub campaign: Option<toml::Table>,
+    /// Also reject, as `no_gradient`, a loss whose probe outputs do not depend on `reward` nor
+    /// on `discount` (default false; docs/results.md, "Rejecting losses that cannot learn").
+    /// In a task set, any task setting it applies it to the whole evaluation.
+    #[serde(default)]
+    pub require_reward: bool,
 }
 
 /// The normalized score of a mean return: (R − R_min)/(R_max − R_min), clipped to [0, 1].
