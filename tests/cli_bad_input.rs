@@ -251,3 +251,177 @@ fn bad_commands_leave_an_archive_untouched() {
     let after = inspect(&a, 1000);
     assert_eq!(before, after);
 }
+
+#[test]
+fn spaces_that_cannot_form_a_program_or_repeat_an_input() {
+    let t = tempfile::tempdir().unwrap();
+    let archive = t.path().join("x");
+    let fixed = SPACE.replace(
+        "task_inputs = \"float\"",
+        "inputs = [{ name = \"x\", dtype = \"float\" }]",
+    );
+    let no_list = write(
+        t.path(),
+        "list.toml",
+        &fixed.replace("output = \"float\"", "output = \"list\""),
+    );
+    let e = fails(&[
+        "run",
+        "--space",
+        &no_list,
+        "--task",
+        "nguyen-1",
+        "--archive",
+        archive.to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("list.toml:2:") && e.contains("output type `list`") && e.contains("x: float"),
+        "{e}"
+    );
+    // With task inputs the check runs once the task's variables are bound.
+    let only_const = write(
+        t.path(),
+        "const.toml",
+        &SPACE.replace("[\"add\", \"const\"]", "[\"const\"]"),
+    );
+    let e = fails(&[
+        "run",
+        "--space",
+        &only_const,
+        "--task",
+        "nguyen-1",
+        "--archive",
+        archive.to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("const.toml") && e.contains("output type `float`"),
+        "{e}"
+    );
+    assert!(!e.contains("panicked"), "{e}");
+    let rl = gevo::catalog::space("rl_loss").unwrap().text;
+    let dup = write(
+        t.path(),
+        "dup.toml",
+        &rl.replace("\"discount\", dtype", "\"reward\", dtype"),
+    );
+    let e = fails(&[
+        "run",
+        "--space",
+        &dup,
+        "--task",
+        "cartpole",
+        "--archive",
+        archive.to_str().unwrap(),
+    ]);
+    assert!(e.contains("input `reward` is listed twice"), "{e}");
+    assert!(!archive.exists(), "no archive is created for bad input");
+}
+
+#[test]
+fn data_the_space_cannot_use() {
+    let t = tempfile::tempdir().unwrap();
+    let archive = t.path().join("x");
+    let y_only = write(t.path(), "y_only.csv", "y\n1\n2\n3\n");
+    let e = fails(&[
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--data",
+        &y_only,
+        "--target",
+        "y",
+        "--archive",
+        archive.to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("y_only.csv") && e.contains("the CSV has no input columns besides the target"),
+        "{e}"
+    );
+    let csv = write(t.path(), "d.csv", "x,y\n1,2\n3,4\n");
+    let e = fails(&[
+        "run",
+        "--space",
+        "rl_loss",
+        "--data",
+        &csv,
+        "--target",
+        "y",
+        "--archive",
+        archive.to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("space `rl_loss` does not read data") && e.contains("symbolic_regression"),
+        "{e}"
+    );
+    assert!(!e.contains("panicked"), "{e}");
+    assert!(!archive.exists(), "no archive is created for bad input");
+}
+
+#[test]
+fn flags_out_of_range_name_the_flag_and_create_no_archive() {
+    let t = tempfile::tempdir().unwrap();
+    let archive = t.path().join("x");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--workers", "0"], "--workers"),
+        (&["--population", "0"], "--population"),
+        (&["--tournament", "0"], "--tournament"),
+        (
+            &["--population", "10", "--tournament", "11"],
+            "--tournament",
+        ),
+        (&["--batch", "0"], "--batch"),
+        (&["--p-new", "1.5"], "--p-new"),
+        (&["--p-new=-0.1"], "--p-new"),
+        (&["--fingerprint-bits", "0"], "--fingerprint-bits"),
+        (&["--fingerprint-bits", "53"], "--fingerprint-bits"),
+        (&["--hurdle-percentile", "150"], "--hurdle-percentile"),
+        (&["--hurdle-percentile=-1"], "--hurdle-percentile"),
+        (&["--fec-aggregate", "0"], "--fec-aggregate"),
+        (&["--budget", "0"], "--budget"),
+    ];
+    for (flags, name) in cases {
+        let mut args = vec![
+            "run",
+            "--space",
+            "symbolic_regression",
+            "--task",
+            "nguyen-1",
+            "--archive",
+            archive.to_str().unwrap(),
+        ];
+        args.extend_from_slice(flags);
+        let e = fails(&args);
+        assert!(e.contains(name), "{flags:?}: {e}");
+        assert!(!archive.exists(), "{flags:?} left an archive behind");
+    }
+    // The boundaries themselves are accepted.
+    ok(&[
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--task",
+        "nguyen-1",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--budget",
+        "12",
+        "--population",
+        "4",
+        "--tournament",
+        "4",
+        "--workers",
+        "1",
+        "--batch",
+        "1",
+        "--p-new",
+        "1",
+        "--fingerprint-bits",
+        "52",
+        "--hurdle-percentile",
+        "100",
+        "--fec-aggregate",
+        "1",
+        "--quiet",
+    ]);
+    assert!(archive.exists());
+}

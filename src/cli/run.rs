@@ -259,6 +259,29 @@ fn task_defaults(spec: &gevo::evolution::TaskSpec) -> anyhow::Result<TaskDefault
     }
 }
 
+/// `--data` feeds a CSV to a space whose inputs are the task's variables; a space of a
+/// domain that reads no data (fixed inputs) cannot use it.
+fn check_reads_data(space: &SearchSpace) -> anyhow::Result<()> {
+    let domain = gevo::domains::registry::DOMAINS
+        .into_iter()
+        .find(|d| d.default_space() == space.name);
+    let reads_data = space.task_inputs.is_some()
+        && domain.is_none_or(|d| d.needs().dataset && d.needs().task_inputs);
+    if reads_data {
+        return Ok(());
+    }
+    let readers: Vec<&str> = gevo::domains::registry::DOMAINS
+        .iter()
+        .filter(|d| d.needs().dataset && d.needs().task_inputs)
+        .map(|d| d.default_space())
+        .collect();
+    bail!(
+        "--data: space `{}` does not read data (its inputs are fixed); --data is for spaces with task inputs ({})",
+        space.name,
+        readers.join(", ")
+    )
+}
+
 pub fn run(a: RunArgs) -> anyhow::Result<()> {
     let src = gevo::catalog::space(&a.space).ok_or_else(|| {
         anyhow!(
@@ -273,27 +296,34 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         (None, Some(d), Some(t)) => gevo::task::csv_spec(d, t)?,
         _ => bail!("give --task, or --data FILE.csv with --target COLUMN"),
     };
+    if a.data.is_some() {
+        check_reads_data(&space)?;
+    }
     let defaults = task_defaults(&spec)?;
     let mut config = CampaignConfig::new(&space.name, &space.source, spec.clone());
     config.budget = a.budget.or(defaults.budget).unwrap_or(1000);
-    config.population = a.population.or(defaults.population).unwrap_or(100).max(1);
-    config.tournament = a.tournament.or(defaults.tournament).unwrap_or(25).max(1);
-    config.workers = a
-        .workers
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
+    // Ranges are checked by `CampaignConfig::validate`, so flags are stored as given; a
+    // tournament size that comes from a default is capped at the population.
+    config.population = a.population.or(defaults.population).unwrap_or(100);
+    config.tournament = a.tournament.unwrap_or_else(|| {
+        defaults
+            .tournament
+            .unwrap_or(25)
+            .min(config.population.max(1))
+    });
+    config.workers = a.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     config.seed = a.seed;
     config.deterministic = a.deterministic;
-    config.batch = a.batch.max(1);
+    config.batch = a.batch;
     config.fec.enabled = !a.no_fec;
-    config.fec.mantissa_bits = a.fingerprint_bits.clamp(1, 52);
-    config.fec.forget_probability = a.fec_forget.clamp(0.0, 1.0);
-    config.fec.aggregate = a.fec_aggregate.max(1);
-    config.mutation.p_new = a.p_new.clamp(0.0, 1.0);
+    config.fec.mantissa_bits = a.fingerprint_bits;
+    config.fec.forget_probability = a.fec_forget;
+    config.fec.aggregate = a.fec_aggregate;
+    config.mutation.p_new = a.p_new;
     config.hurdle = match (a.hurdle_percentile, a.hurdle.or(defaults.hurdle)) {
         (Some(p), _) => HurdleConfig::RollingPercentile { percentile: p },
         (None, Some(v)) => HurdleConfig::Fixed { value: v },
@@ -324,7 +354,19 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     if let Some(b) = &a.bootstrap {
         config.seeds = resolve_seeds(&space.name, b)?;
     }
+    config.validate()?;
     let evaluator = gevo::task::build_evaluator(space.clone(), &spec, &config.device)?;
+    if spec.csv.is_some() && evaluator.space().inputs.is_empty() {
+        bail!(
+            "{}: the CSV has no input columns besides the target `{}`",
+            spec.csv.as_deref().unwrap_or_default(),
+            spec.target.as_deref().unwrap_or_default()
+        );
+    }
+    evaluator
+        .space()
+        .check_producible()
+        .map_err(|m| anyhow!("{}: {m}", src.origin))?;
     let dir = a
         .archive
         .clone()

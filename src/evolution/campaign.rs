@@ -68,6 +68,9 @@ impl Campaign {
         evaluator: Arc<dyn Evaluator>,
         archive: Archive,
     ) -> Result<Campaign, CampaignError> {
+        config
+            .validate()
+            .map_err(|e| CampaignError::InvalidSetting(e.to_string()))?;
         if config.eval_seeds == 0 {
             return Err(CampaignError::InvalidSetting(
                 "eval_seeds must be at least 1".into(),

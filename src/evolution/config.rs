@@ -104,6 +104,83 @@ impl CampaignConfig {
     }
 }
 
+/// A campaign setting outside its range; names the `gevo run` flag that sets it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{flag} {message} (got {value})")]
+pub struct ConfigError {
+    /// The flag, e.g. `--population`.
+    pub flag: &'static str,
+    /// The allowed range, in words.
+    pub message: &'static str,
+    /// The value given.
+    pub value: String,
+}
+
+impl CampaignConfig {
+    /// Checks every numeric setting against its range, before any work starts.
+    ///
+    /// # Errors
+    /// The first setting out of range, naming its flag: `--budget`, `--population`,
+    /// `--workers`, `--batch` or `--fec-aggregate` of 0; `--tournament` of 0 or larger than
+    /// the population; `--p-new` or `--fec-forget` outside [0, 1]; `--fingerprint-bits`
+    /// outside 1..=52 (an f64 mantissa has 52 bits); `--hurdle-percentile` outside [0, 100].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |flag, message, value: &dyn std::fmt::Display| {
+            Err(ConfigError {
+                flag,
+                message,
+                value: value.to_string(),
+            })
+        };
+        let unit = |x: f64| (0.0..=1.0).contains(&x);
+        if self.budget == 0 {
+            return fail("--budget", "must be at least 1", &self.budget);
+        }
+        if self.population == 0 {
+            return fail("--population", "must be at least 1", &self.population);
+        }
+        if self.tournament == 0 || self.tournament > self.population {
+            return fail(
+                "--tournament",
+                "must lie in 1..=population",
+                &format!("{}, population {}", self.tournament, self.population),
+            );
+        }
+        if self.workers == 0 {
+            return fail("--workers", "must be at least 1", &self.workers);
+        }
+        if self.batch == 0 {
+            return fail("--batch", "must be at least 1", &self.batch);
+        }
+        if !unit(self.mutation.p_new) {
+            return fail("--p-new", "must lie in [0, 1]", &self.mutation.p_new);
+        }
+        if !(1..=52).contains(&self.fec.mantissa_bits) {
+            return fail(
+                "--fingerprint-bits",
+                "must lie in 1..=52",
+                &self.fec.mantissa_bits,
+            );
+        }
+        if !unit(self.fec.forget_probability) {
+            return fail(
+                "--fec-forget",
+                "must lie in [0, 1]",
+                &self.fec.forget_probability,
+            );
+        }
+        if self.fec.aggregate == 0 {
+            return fail("--fec-aggregate", "must be at least 1", &self.fec.aggregate);
+        }
+        if let HurdleConfig::RollingPercentile { percentile } = self.hurdle
+            && !(0.0..=100.0).contains(&percentile)
+        {
+            return fail("--hurdle-percentile", "must lie in [0, 100]", &percentile);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +206,31 @@ mod tests {
         assert_eq!(back, c);
         assert!(!back.guide.enabled());
         assert_eq!((back.eval_seeds, back.max_duplicates), (1, None));
+    }
+
+    #[test]
+    fn settings_out_of_range_name_their_flag() {
+        let ok = CampaignConfig::new(
+            "s",
+            "",
+            TaskSpec {
+                name: "t".into(),
+                files: vec![],
+                csv: None,
+                target: None,
+            },
+        );
+        assert_eq!(ok.validate(), Ok(()));
+        let mut c = ok.clone();
+        c.tournament = c.population;
+        assert_eq!(c.validate(), Ok(()));
+        c.tournament += 1;
+        assert_eq!(c.validate().unwrap_err().flag, "--tournament");
+        let mut c = ok.clone();
+        c.fec.mantissa_bits = 53;
+        assert_eq!(c.validate().unwrap_err().flag, "--fingerprint-bits");
+        let mut c = ok;
+        c.hurdle = HurdleConfig::RollingPercentile { percentile: 100.5 };
+        assert_eq!(c.validate().unwrap_err().flag, "--hurdle-percentile");
     }
 }

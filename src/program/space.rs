@@ -203,6 +203,17 @@ impl SearchSpace {
         if raw.inputs.is_empty() && raw.task_inputs.is_none() {
             return Err(err(0, "a space needs `inputs` or `task_inputs`".into()));
         }
+        for (k, input) in raw.inputs.iter().enumerate() {
+            if raw.inputs[..k].iter().any(|i| i.name == input.name) {
+                return Err(err(
+                    line_containing(text, "inputs"),
+                    format!(
+                        "input `{}` is listed twice (input names must be unique)",
+                        input.name
+                    ),
+                ));
+            }
+        }
         for req in &raw.required_inputs {
             if raw.task_inputs.is_none() && !raw.inputs.iter().any(|i| &i.name == req) {
                 return Err(err(
@@ -265,7 +276,7 @@ impl SearchSpace {
                 })
             }
         };
-        Ok(SearchSpace {
+        let space = SearchSpace {
             cell,
             name: raw.name,
             description: raw.description,
@@ -278,7 +289,90 @@ impl SearchSpace {
             constants: raw.constants,
             init_nodes,
             source: text.to_string(),
-        })
+        };
+        if space.task_inputs.is_none() {
+            space
+                .check_producible()
+                .map_err(|message| err(line_containing(text, "output ="), message))?;
+        }
+        Ok(space)
+    }
+
+    /// Checks that the ops can build a value of the output type from the inputs (and
+    /// constants), so random programs exist; call it again once task inputs are bound.
+    /// Cell spaces are built by their structure and always pass.
+    ///
+    /// # Errors
+    /// Which output type cannot be produced from which inputs.
+    pub fn check_producible(&self) -> Result<(), String> {
+        if self.cell.is_some() {
+            return Ok(());
+        }
+        let mut reachable: Vec<DType> = Vec::new();
+        for i in &self.inputs {
+            if !reachable.contains(&i.dtype) {
+                reachable.push(i.dtype);
+            }
+        }
+        // Types an op node can have (an input alone is not a program's output).
+        let mut produced: Vec<DType> = Vec::new();
+        if self.ops.contains(&OpId::constant()) {
+            produced.push(DType::Const);
+            if !reachable.contains(&DType::Const) {
+                reachable.push(DType::Const);
+            }
+        }
+        // Fixpoint over the types an op can give from reachable argument types; like the
+        // generator, ops over constants only and variadic ops are not drawn.
+        loop {
+            let mut grew = false;
+            for op in self.ops.iter().filter(|o| !o.is_const()) {
+                let spec = op.spec();
+                if spec.variadic || spec.arity == 0 {
+                    continue;
+                }
+                let n = reachable.len();
+                let combos = n.pow(spec.arity as u32);
+                for c in 0..combos {
+                    let args: Vec<DType> = (0..spec.arity)
+                        .map(|k| reachable[(c / n.pow(k as u32)) % n])
+                        .collect();
+                    if args.iter().all(|t| *t == DType::Const) {
+                        continue;
+                    }
+                    if let Some(t) = (spec.type_rule)(&args) {
+                        if !produced.contains(&t) {
+                            produced.push(t);
+                            grew = true;
+                        }
+                        if !reachable.contains(&t) {
+                            reachable.push(t);
+                        }
+                    }
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        if produced.contains(&self.output) {
+            return Ok(());
+        }
+        let inputs: Vec<String> = self
+            .inputs
+            .iter()
+            .map(|i| format!("{}: {}", i.name, i.dtype))
+            .collect();
+        Err(format!(
+            "no program of this space can produce its output type `{}` from the inputs [{}] with the ops [{}]",
+            self.output,
+            inputs.join(", "),
+            self.ops
+                .iter()
+                .map(|o| o.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
 
     /// Binds task variables as inputs (for spaces with `task_inputs`); a no-op otherwise.
@@ -345,6 +439,39 @@ range = [-1.0, 1.0]
         let bad = OK.replace("max_nodes = 5", "max_nodes = = 5");
         let e = SearchSpace::from_toml(&bad, "t.toml").unwrap_err();
         assert_eq!(e.line, 4, "{e}");
+    }
+
+    #[test]
+    fn duplicate_input_names_are_rejected() {
+        let dup = OK.replace(
+            "task_inputs = \"float\"",
+            "inputs = [{ name = \"x\", dtype = \"float\" }, { name = \"x\", dtype = \"float\" }]",
+        );
+        let e = SearchSpace::from_toml(&dup, "t.toml").unwrap_err();
+        assert!(e.message.contains("input `x` is listed twice"), "{e}");
+    }
+
+    #[test]
+    fn an_unproducible_output_type_is_rejected() {
+        let fixed = OK.replace(
+            "task_inputs = \"float\"",
+            "inputs = [{ name = \"x\", dtype = \"float\" }]",
+        );
+        assert!(SearchSpace::from_toml(&fixed, "t.toml").is_ok());
+        let bad = fixed.replace("output = \"float\"", "output = \"list\"");
+        let e = SearchSpace::from_toml(&bad, "t.toml").unwrap_err();
+        assert!(
+            e.message.contains("output type `list`") && e.message.contains("x: float"),
+            "{e}"
+        );
+        let only_const = OK.replace("[\"add\", \"const\"]", "[\"const\"]");
+        let s = SearchSpace::from_toml(&only_const, "t.toml").unwrap();
+        assert!(s.check_producible().is_err());
+        assert!(
+            s.with_task_inputs(&["x".into()])
+                .check_producible()
+                .is_err()
+        );
     }
 
     #[test]
