@@ -90,6 +90,13 @@ pub struct AblateArgs {
     /// population at no evaluation cost, as under FEC) instead of retrying.
     #[arg(long)]
     pub guide_accept_known_ties: bool,
+    /// Guide: held-out accuracy below which the discriminator is switched off [default: 0.6].
+    #[arg(long)]
+    pub guide_min_accuracy: Option<f64>,
+    /// Independent training runs per real evaluation in every campaign; the fitness is their
+    /// mean.
+    #[arg(long, default_value_t = 1)]
+    pub eval_seeds: usize,
     /// Output directory (created).
     #[arg(long)]
     pub out: PathBuf,
@@ -125,6 +132,11 @@ struct Run {
 }
 
 pub fn ablate(a: AblateArgs) -> anyhow::Result<()> {
+    if a.eval_seeds == 0 {
+        anyhow::bail!(
+            "--eval-seeds must be at least 1 (the number of training runs per evaluation)"
+        );
+    }
     let src = gevo::catalog::space(&a.space)
         .ok_or_else(|| anyhow!("unknown search space `{}`", a.space))?;
     let space = SearchSpace::from_toml(&src.text, &src.origin)?;
@@ -144,6 +156,7 @@ pub fn ablate(a: AblateArgs) -> anyhow::Result<()> {
             c.batch = a.batch.max(1);
             c.deterministic = true;
             c.seed = seed;
+            c.eval_seeds = a.eval_seeds;
             c.fec.enabled = arm >= 1;
             if arm == 2 {
                 let g = &mut c.guide;
@@ -155,6 +168,7 @@ pub fn ablate(a: AblateArgs) -> anyhow::Result<()> {
                 g.train_steps = a.guide_steps.unwrap_or(g.train_steps);
                 g.tie_tolerance = a.guide_tie.unwrap_or(g.tie_tolerance).max(0.0);
                 g.accept_known_ties = a.guide_accept_known_ties;
+                g.min_accuracy = a.guide_min_accuracy.unwrap_or(g.min_accuracy);
             }
             let dir = a
                 .out

@@ -2,9 +2,11 @@
 
 use clap::Args;
 use gevo::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary, Stats};
+use gevo::evolution::population::ranking_fitness;
 use gevo::guide::GuideStats;
+use gevo::hashing::Fingerprint;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 mod known;
@@ -78,9 +80,14 @@ fn stats_json(s: &Stats) -> serde_json::Value {
 }
 
 /// The guide's accounting as printed by `--json` (field names are stable).
-fn guide_json(g: &GuideStats, s: &Stats) -> serde_json::Value {
+fn guide_json(g: &GuideStats, s: &Stats, min_accuracy: f64) -> serde_json::Value {
     let predictions = g.calls;
     json!({
+        "min_accuracy": min_accuracy,
+        "evaluations_switched_off": g.evaluations_switched_off(min_accuracy),
+        "switches": g.switches(min_accuracy).iter().map(|w| json!({
+            "evaluations": w.evaluations, "on": w.on, "accuracy": w.accuracy,
+        })).collect::<Vec<_>>(),
         "discriminator_calls": g.calls,
         "guided_proposals": g.guided_proposals,
         "children_rejected": g.rejected,
@@ -106,6 +113,16 @@ fn guide_json(g: &GuideStats, s: &Stats) -> serde_json::Value {
     })
 }
 
+/// The guide's accuracy floor from the settings file; archives written before it existed ran
+/// without one (0).
+fn guide_min_accuracy(dir: &std::path::Path) -> f64 {
+    std::fs::read_to_string(dir.join("campaign.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|c| c["guide"]["min_accuracy"].as_f64())
+        .unwrap_or(0.0)
+}
+
 /// `eval_seeds` and `max_duplicates` from the settings file (readable while a campaign runs);
 /// archives written before these settings existed have 1 and no cap.
 fn selection_settings(dir: &std::path::Path) -> (u64, Option<u64>) {
@@ -127,6 +144,8 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     let mut known_report = None;
     // Real evaluations per outcome name (from the records; a live summary has none).
     let mut outcomes: Option<BTreeMap<&'static str, u64>> = None;
+    // Fingerprint → the cache's mean fitness over its real evaluations, where it has several.
+    let mut means: HashMap<Fingerprint, (f64, u32)> = HashMap::new();
     let (status, stats, budget, top) = match Archive::open_read_only(&a.dir) {
         Ok(archive) => {
             let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
@@ -141,11 +160,22 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             records.retain(|r| {
                 r.fitness.is_some_and(f64::is_finite) && r.outcome == gevo::engine::Outcome::Ok
             });
-            records.sort_by(|x, y| {
-                y.fitness
+            if let Some(s) = &state {
+                for (fp, e) in &s.fec {
+                    if let Some(f) = ranking_fitness(None, Some(e)) {
+                        means.insert(*fp, (f, e.evaluations));
+                    }
+                }
+            }
+            // A function ranks by its mean over all its real evaluations, not one lucky run.
+            let key = |r: &CandidateRecord| {
+                means
+                    .get(&r.fingerprint)
+                    .map_or(r.fitness, |m| Some(m.0))
+                    .filter(|f| f.is_finite())
                     .unwrap_or(f64::NEG_INFINITY)
-                    .total_cmp(&x.fitness.unwrap_or(f64::NEG_INFINITY))
-            });
+            };
+            records.sort_by(|x, y| key(y).total_cmp(&key(x)));
             records.truncate(a.top);
             let (status, stats) = match state {
                 Some(s) if s.finished => ("finished".to_string(), s.stats),
@@ -182,6 +212,8 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     let (eval_seeds, max_duplicates) = selection_settings(&a.dir);
+    let min_accuracy = guide_min_accuracy(&a.dir);
+    let mean_of = |r: &CandidateRecord| means.get(&r.fingerprint).copied();
     if a.json {
         let mut doc = json!({
             "archive": a.dir.display().to_string(),
@@ -191,8 +223,15 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             "max_duplicates": max_duplicates,
             "stats": stats_json(&stats),
             "outcomes": outcomes,
-            "guide": guide.as_ref().map(|g| guide_json(g, &stats)),
-            "top": top.iter().map(record_json).collect::<Vec<_>>(),
+            "guide": guide.as_ref().map(|g| guide_json(g, &stats, min_accuracy)),
+            "top": top.iter().map(|r| {
+                let mut v = record_json(r);
+                if let Some((mean, n)) = mean_of(r) {
+                    v["mean_fitness"] = json!(mean);
+                    v["real_evaluations"] = json!(n);
+                }
+                v
+            }).collect::<Vec<_>>(),
         });
         if let Some(k) = &known_report {
             known::add_to_json(&mut doc, k);
@@ -260,17 +299,35 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                 .map(|p| format!("{p:.3}"))
                 .unwrap_or_else(|| "-".into())
         );
+        let switches = g.switches(min_accuracy);
+        if !switches.is_empty() {
+            let events: Vec<String> = switches
+                .iter()
+                .map(|w| {
+                    let state = if w.on { "on" } else { "off" };
+                    format!("{state}@{}:{:.2}", w.evaluations, w.accuracy)
+                })
+                .collect();
+            println!(
+                "            switched off below accuracy {min_accuracy}: {} real evaluations unguided; (switch@evaluations:accuracy) {}",
+                g.evaluations_switched_off(min_accuracy),
+                events.join(" ")
+            );
+        }
     }
     println!();
     println!(
-        "{:>7}  {:>10}  {:>10}  {:>4}  expression",
-        "id", "fitness", "test", "size"
+        "{:>7}  {:>10}  {:>14}  {:>10}  {:>4}  expression",
+        "id", "fitness", "mean (runs)", "test", "size"
     );
     for r in &top {
         println!(
-            "{:>7}  {:>10.6}  {:>10}  {:>4}  {}",
+            "{:>7}  {:>10.6}  {:>14}  {:>10}  {:>4}  {}",
             r.id,
             r.fitness.unwrap_or(f64::NAN),
+            mean_of(r)
+                .map(|(m, n)| format!("{m:.6} ({n})"))
+                .unwrap_or_else(|| "-".into()),
             r.test_score
                 .map(|t| format!("{t:.6}"))
                 .unwrap_or_else(|| "-".into()),

@@ -116,6 +116,10 @@ pub struct RunArgs {
     /// population at no evaluation cost, as under FEC) instead of retrying.
     #[arg(long)]
     pub guide_accept_known_ties: bool,
+    /// Guide: held-out accuracy below which the discriminator is switched off (children are
+    /// proposed by plain mutation until it recovers; 0 never switches off) [default: 0.6].
+    #[arg(long)]
+    pub guide_min_accuracy: Option<f64>,
     /// Guide: add a global attention layer (GPS-style) to the discriminator.
     #[arg(long)]
     pub guide_attention: bool,
@@ -349,6 +353,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     g.warmup = a.guide_warmup.unwrap_or(g.warmup);
     g.tie_tolerance = a.guide_tie.unwrap_or(g.tie_tolerance).max(0.0);
     g.accept_known_ties = a.guide_accept_known_ties;
+    g.min_accuracy = a.guide_min_accuracy.unwrap_or(g.min_accuracy);
     g.network.attention = a.guide_attention;
     config.device = a.device.clone();
     if let Some(b) = &a.bootstrap {

@@ -5,7 +5,7 @@
 //! evaluates.
 
 use super::config::CampaignConfig;
-use super::population::{Member, Population};
+use super::population::{Member, Population, ranking_fitness};
 use super::seeds::seed_of;
 use crate::archive::store::PendingEvaluation;
 use crate::archive::{Archive, ArchiveError, CampaignState, CandidateRecord, LiveSummary, Stats};
@@ -191,7 +191,7 @@ impl Bookkeeping {
             .into_iter()
             .filter(|r| r.seq < self.inserted)
             .collect();
-        top.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
+        top.sort_by(|a, b| self.top_rank(b).total_cmp(&self.top_rank(a)));
         top.truncate(TOP_K);
         self.top = top;
         Ok(())
@@ -345,12 +345,24 @@ impl Bookkeeping {
                 (p, None, None, None)
             }
         } else {
+            let by_mean = self.ranks_by_mean();
+            let fec = &self.fec;
             let parent = self
                 .population
-                .tournament(self.config.tournament, &mut self.rng)
+                .tournament_by(self.config.tournament, &mut self.rng, |m| {
+                    ranking_fitness(
+                        m.fitness,
+                        by_mean.then(|| fec.peek(&m.fingerprint)).flatten(),
+                    )
+                })
                 .expect("population is not empty");
             let pp = &self.programs[&parent.id];
-            if self.guide.as_ref().is_some_and(|g| g.ready()) {
+            // Below its accuracy floor the discriminator is bypassed (`GuideConfig::min_accuracy`).
+            if self
+                .guide
+                .as_ref()
+                .is_some_and(|g| g.ready() && g.switched_on())
+            {
                 let pp = pp.clone();
                 let (child, kind, fp, accepted_over) = self.guided_child(parent.fitness, &pp);
                 guided = Some((fp, accepted_over));
@@ -380,6 +392,32 @@ impl Bookkeeping {
             hurdle: self.config.hurdle.current(&self.population),
             accepted_over,
         }
+    }
+
+    /// Whether a function is ranked by the FEC's mean over its real evaluations: only an
+    /// aggregating or forgetful cache evaluates one function more than once on purpose, so with
+    /// the default cache a campaign ranks (and replays) exactly as before.
+    fn ranks_by_mean(&self) -> bool {
+        let f = &self.config.fec;
+        f.enabled && (f.aggregate > 1 || f.forget_probability > 0.0)
+    }
+
+    /// The fitness a record is ranked by in the top-K (and so the "best" line).
+    fn top_rank(&self, r: &CandidateRecord) -> f64 {
+        let entry = self
+            .ranks_by_mean()
+            .then(|| self.fec.peek(&r.fingerprint))
+            .flatten();
+        ranking_fitness(r.fitness, entry)
+            .filter(|f| f.is_finite())
+            .unwrap_or(f64::NEG_INFINITY)
+    }
+
+    /// Re-sorts the top-K after a real evaluation changed a function's mean.
+    fn resort_top(&mut self) {
+        let mut top = std::mem::take(&mut self.top);
+        top.sort_by(|a, b| self.top_rank(b).total_cmp(&self.top_rank(a)));
+        self.top = top;
     }
 
     fn base_record(&self, p: &Proposal) -> CandidateRecord {
@@ -483,8 +521,12 @@ impl Bookkeeping {
         }) {
             self.programs.remove(&old.id);
         }
+        if self.ranks_by_mean() && !r.fec_hit {
+            self.resort_top();
+        }
         if r.fitness.is_some() && r.outcome == Outcome::Ok {
-            let pos = self.top.partition_point(|t| rank(t) >= rank(&r));
+            let key = self.top_rank(&r);
+            let pos = self.top.partition_point(|t| self.top_rank(t) >= key);
             if pos < TOP_K {
                 self.top.insert(pos, r.clone());
                 self.top.truncate(TOP_K);
@@ -538,11 +580,4 @@ impl Bookkeeping {
         }
         Ok(())
     }
-}
-
-/// Sort key of records: fitness, failures last.
-fn rank(r: &CandidateRecord) -> f64 {
-    r.fitness
-        .filter(|f| f.is_finite())
-        .unwrap_or(f64::NEG_INFINITY)
 }

@@ -10,6 +10,7 @@
 //! `N + 1`-th copy displaces the oldest copy instead of the oldest member.
 
 use crate::hashing::Fingerprint;
+use crate::hashing::fec::FecEntry;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
@@ -43,6 +44,16 @@ impl Member {
                 (self.size, std::cmp::Reverse(self.id)) < (other.size, std::cmp::Reverse(other.id))
             }
         }
+    }
+}
+
+/// The fitness a function is ranked by: the cache's mean over its real evaluations when it has
+/// more than one (issue 13, 3(c): one lucky training run must not lead selection), else the
+/// member's own fitness.
+pub fn ranking_fitness(own: Option<f64>, entry: Option<&FecEntry>) -> Option<f64> {
+    match entry {
+        Some(e) if e.evaluations > 1 && e.fitness.is_some() => e.fitness,
+        _ => own,
     }
 }
 
@@ -101,12 +112,25 @@ impl Population {
 
     /// Tournament of size `t` with replacement; `None` if empty.
     pub fn tournament(&self, t: usize, rng: &mut ChaCha8Rng) -> Option<Member> {
+        self.tournament_by(t, rng, |m| m.fitness)
+    }
+
+    /// Tournament of size `t` with replacement in which a member competes with
+    /// `fitness(member)` instead of its own fitness (the winner is returned with it); draws
+    /// the same random numbers as [`Self::tournament`].
+    pub fn tournament_by(
+        &self,
+        t: usize,
+        rng: &mut ChaCha8Rng,
+        fitness: impl Fn(&Member) -> Option<f64>,
+    ) -> Option<Member> {
         if self.members.is_empty() {
             return None;
         }
         let mut best: Option<Member> = None;
         for _ in 0..t.max(1) {
-            let m = self.members[rng.random_range(0..self.members.len())];
+            let mut m = self.members[rng.random_range(0..self.members.len())];
+            m.fitness = fitness(&m);
             if best.is_none_or(|b| m.better_than(&b)) {
                 best = Some(m);
             }
@@ -184,6 +208,47 @@ mod tests {
             assert_eq!(free.push(copy(id, 7)), None);
         }
         assert_eq!(free.push(copy(3, 7)).map(|x| x.id), Some(0));
+    }
+
+    #[test]
+    fn a_lucky_first_run_loses_to_a_better_mean() {
+        // Member 0's function scored 0.61 once, but the cache's mean over 3 runs is 0.33;
+        // member 1 scored 0.5 on its only run.
+        let mut p = Population::new(2);
+        let mut lucky = m(0, Some(0.61));
+        lucky.fingerprint = Fingerprint(7);
+        p.push(lucky);
+        p.push(m(1, Some(0.5)));
+        let entry = |fitness, evaluations| FecEntry {
+            fitness: Some(fitness),
+            test_score: None,
+            outcome: crate::engine::Outcome::Ok,
+            evaluations,
+            hits: 0,
+            first_id: 0,
+        };
+        let mean = entry(0.33, 3);
+        let cache = |m: &Member| (m.fingerprint == Fingerprint(7)).then_some(&mean);
+        // With T = 50 both members are drawn (all but surely), so the better one wins.
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..20 {
+            let w = p
+                .tournament_by(50, &mut rng, |m| ranking_fitness(m.fitness, cache(m)))
+                .unwrap();
+            assert_eq!((w.id, w.fitness), (1, Some(0.5)));
+            assert_eq!(
+                p.tournament(50, &mut rng).unwrap().id,
+                0,
+                "by its lucky run"
+            );
+        }
+        // One real evaluation: the own fitness stands.
+        assert_eq!(
+            ranking_fitness(Some(0.61), Some(&entry(0.2, 1))),
+            Some(0.61)
+        );
+        assert_eq!(ranking_fitness(Some(0.61), None), Some(0.61));
+        assert_eq!(ranking_fitness(Some(0.61), Some(&mean)), Some(0.33));
     }
 
     #[test]

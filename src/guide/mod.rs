@@ -23,7 +23,7 @@ pub mod pam;
 
 pub use encoding::{GraphEncoder, GraphEncoding};
 pub use model::{Discriminator, DiscriminatorConfig, GraphBatch};
-pub use online::{AccuracyPoint, GuideSnapshot, GuideStats, OnlineDiscriminator};
+pub use online::{AccuracyPoint, GuideSnapshot, GuideStats, GuideSwitch, OnlineDiscriminator};
 pub use pam::{RetryFrom, guided_mutation};
 
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,10 @@ pub struct GuideConfig {
     pub accept_known_ties: bool,
     /// Replay buffer capacity in programs; the oldest entries are dropped (default 2048).
     pub buffer_capacity: usize,
+    /// Accuracy floor: while the last held-out pair accuracy is below it, the discriminator is
+    /// switched off and children are proposed by plain mutation; it is switched back on when a
+    /// later measurement reaches the floor (default 0.6; 0 never switches off).
+    pub min_accuracy: f64,
     /// Network shape.
     pub network: DiscriminatorConfig,
 }
@@ -92,6 +96,7 @@ impl Default for GuideConfig {
             tie_tolerance: 1e-9,
             accept_known_ties: false,
             buffer_capacity: 2048,
+            min_accuracy: 0.6,
             network: DiscriminatorConfig::default(),
         }
     }

@@ -12,7 +12,11 @@
 //! **Online accuracy**: before each retrain (after the first), the current network is scored on
 //! every non-tied pair among the programs that arrived since the previous retrain: programs it has
 //! never been trained on, from the part of the search it is about to guide. This is the held-out
-//! figure reported over time ([`AccuracyPoint`]).
+//! figure reported over time ([`AccuracyPoint`]). While the last figure is below the floor
+//! `min_accuracy`, the discriminator is switched off ([`OnlineDiscriminator::switched_on`]): a
+//! guide no better than chance would only discard good children. It keeps training and is
+//! measured again before the next retrain, so it switches back on when it recovers; the switches
+//! are kept in [`GuideStats::switches`].
 
 use super::GuideConfig;
 use super::buffer::{ReplayBuffer, StoredEntry, label, rank};
@@ -42,6 +46,17 @@ pub struct AccuracyPoint {
     /// Non-tied pairs scored.
     pub pairs: u64,
     /// Share of pairs whose order the discriminator predicted correctly.
+    pub accuracy: f64,
+}
+
+/// The discriminator switching itself off or back on after a held-out accuracy measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuideSwitch {
+    /// Real evaluations the guide had seen when it switched.
+    pub evaluations: u64,
+    /// `true`: switched back on; `false`: switched off.
+    pub on: bool,
+    /// The held-out accuracy that caused the switch.
     pub accuracy: f64,
 }
 
@@ -81,6 +96,42 @@ impl GuideStats {
     pub fn acceptance_precision(&self) -> Option<f64> {
         (self.accepted_evaluated > 0)
             .then(|| self.accepted_better as f64 / self.accepted_evaluated as f64)
+    }
+
+    /// Every switch off (a measurement below `min_accuracy`) and back on, oldest first. They
+    /// follow from the accuracy history, so the archived state needs no field of its own.
+    pub fn switches(&self, min_accuracy: f64) -> Vec<GuideSwitch> {
+        let mut on = true;
+        let mut out = vec![];
+        for a in &self.accuracy {
+            if (a.accuracy >= min_accuracy) != on {
+                on = !on;
+                out.push(GuideSwitch {
+                    evaluations: a.evaluations,
+                    on,
+                    accuracy: a.accuracy,
+                });
+            }
+        }
+        out
+    }
+
+    /// Real evaluations fed to the guide while it was switched off (children proposed by
+    /// plain mutation after the warm-up).
+    pub fn evaluations_switched_off(&self, min_accuracy: f64) -> u64 {
+        let mut off_since = None;
+        let mut total = 0;
+        for s in self.switches(min_accuracy) {
+            match (s.on, off_since) {
+                (false, _) => off_since = Some(s.evaluations),
+                (true, Some(from)) => {
+                    total += s.evaluations - from;
+                    off_since = None;
+                }
+                (true, None) => {}
+            }
+        }
+        total + off_since.map_or(0, |from| self.observed.saturating_sub(from))
     }
 
     /// Mean held-out accuracy over all measurements, weighted by pairs.
@@ -193,6 +244,15 @@ impl OnlineDiscriminator {
     /// Whether guidance is on: the warm-up is over and the network has been trained.
     pub fn ready(&self) -> bool {
         self.stats.retrains > 0 && self.buffer.len() >= self.config.warmup
+    }
+
+    /// Whether the discriminator is switched on: its last held-out accuracy (if measured yet)
+    /// reaches the floor `min_accuracy`. Guidance needs both this and [`Self::ready`].
+    pub fn switched_on(&self) -> bool {
+        self.stats
+            .accuracy
+            .last()
+            .is_none_or(|a| a.accuracy >= self.config.min_accuracy)
     }
 
     /// Whether a retrain is due: past the warm-up, and `retrain_every` real evaluations since
@@ -505,6 +565,37 @@ mod tests {
             "held-out pair accuracy {acc:.3} (untrained {:.3})",
             before.0
         );
+    }
+
+    #[test]
+    fn switches_off_below_the_accuracy_floor_and_back_on() {
+        let (space, progs) = synthetic(40, 3);
+        let mut g = guide_for(&space);
+        for (k, (p, f)) in progs.iter().enumerate() {
+            g.observe(Fingerprint(k as u128), k as u64, p, Some(*f));
+        }
+        g.retrain();
+        assert!(g.ready() && g.switched_on(), "no measurement yet: on");
+        let point = |evaluations, accuracy| AccuracyPoint {
+            evaluations,
+            pairs: 100,
+            accuracy,
+        };
+        g.stats.accuracy.push(point(20, 0.55));
+        assert!(!g.switched_on(), "0.55 is below the default floor 0.6");
+        g.stats.accuracy.push(point(30, 0.58));
+        assert!(!g.switched_on());
+        g.stats.accuracy.push(point(36, 0.7));
+        assert!(g.switched_on(), "recovered");
+        g.stats.accuracy.push(point(38, 0.4));
+        assert!(!g.switched_on());
+        let s = g.stats.switches(g.config().min_accuracy);
+        let events: Vec<(u64, bool)> = s.iter().map(|s| (s.evaluations, s.on)).collect();
+        assert_eq!(events, vec![(20, false), (36, true), (38, false)]);
+        // Off from 20 to 36, then from 38 to the 40 observed.
+        assert_eq!(g.stats.evaluations_switched_off(0.6), 16 + 2);
+        // A floor of 0 never switches off.
+        assert!(g.stats.switches(0.0).is_empty());
     }
 
     #[test]

@@ -107,6 +107,11 @@ impl FunctionalEquivalenceCache {
         Lookup::Hit(entry.clone())
     }
 
+    /// The entry of a fingerprint, if cached, without counting a hit or touching its recency.
+    pub fn peek(&self, fp: &Fingerprint) -> Option<&FecEntry> {
+        self.entries.peek(fp)
+    }
+
     /// Records a real evaluation (averaged into an existing entry up to `aggregate`).
     pub fn record(
         &mut self,

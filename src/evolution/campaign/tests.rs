@@ -609,3 +609,30 @@ fn zero_eval_seeds_or_max_duplicates_are_refused() {
         .unwrap();
     assert!(e.to_string().contains("max_duplicates"), "{e}");
 }
+
+#[test]
+fn with_an_aggregating_cache_the_top_ranks_functions_by_their_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(300, true);
+    c.fec.aggregate = 3;
+    let noisy = Noisy::new();
+    let mut campaign = Campaign::new(c, noisy, archive(&dir, "agg")).unwrap();
+    campaign.run(&mut ()).unwrap();
+    let fec: HashMap<_, _> = state(campaign.archive()).fec.into_iter().collect();
+    let key = |r: &CandidateRecord| match fec.get(&r.fingerprint) {
+        Some(e) if e.evaluations > 1 => e.fitness.unwrap(),
+        _ => r.fitness.unwrap(),
+    };
+    let top = campaign.top();
+    assert!(
+        top.iter().any(|r| fec
+            .get(&r.fingerprint)
+            .is_some_and(|e| e.evaluations > 1 && e.fitness != r.fitness)),
+        "some leading function has several real evaluations whose mean is not its own score"
+    );
+    let keys: Vec<f64> = top.iter().map(key).collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by the mean: {keys:?}"
+    );
+}
