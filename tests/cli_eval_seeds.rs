@@ -88,7 +88,7 @@ fn a_task_file_sets_eval_seeds_and_zero_values_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let t = task(dir.path(), "[campaign]\neval_seeds = 3");
     let arch = dir.path().join("from-task");
-    // Budget 0: the settings are written, nothing is trained.
+    // One candidate: the task file's setting reaches the archive and its evaluation.
     ok(&[
         "run",
         "--space",
@@ -96,7 +96,7 @@ fn a_task_file_sets_eval_seeds_and_zero_values_are_refused() {
         "--task",
         t.to_str().unwrap(),
         "--budget",
-        "0",
+        "1",
         "--archive",
         arch.to_str().unwrap(),
         "--quiet",
