@@ -14,6 +14,8 @@ pub mod evaluator;
 pub mod gradient_check;
 pub mod probe;
 pub mod task;
+#[cfg(test)]
+mod test_programs;
 
 pub use burn_loss::ProgramLoss;
 pub use evaluator::RlLossEvaluator;

@@ -232,26 +232,7 @@ impl ParamFunction for QNetworkF64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A valid `rl_loss_large` program from `(op, args)` nodes; the last node is the output.
-    fn program(nodes: &[(&str, &[usize])]) -> Program {
-        let space = crate::catalog::load_space("rl_loss_large").unwrap();
-        let n_in = space.inputs.len();
-        let p = Program {
-            inputs: space.inputs.clone(),
-            nodes: nodes
-                .iter()
-                .map(|(op, args)| crate::program::Node {
-                    op: crate::program::OpId::by_name(op).unwrap(),
-                    args: args.to_vec(),
-                    value: None,
-                })
-                .collect(),
-            output: n_in + nodes.len() - 1,
-        };
-        crate::program::validate::validate(&p, &space).unwrap();
-        p
-    }
+    use crate::domains::rl_loss::test_programs::program;
 
     #[test]
     fn reward_dependence_is_functional() {
