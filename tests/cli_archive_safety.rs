@@ -45,10 +45,12 @@ fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-/// Every read verb with its arguments (plots go to `plots`, outside the archive).
+/// Every read verb with its arguments (plots and reports go under `plots`, outside the
+/// archive).
 fn read_verbs(dir: &Path, plots: &Path) -> Vec<Vec<String>> {
     let d = dir.to_str().unwrap().to_string();
     let p = plots.to_str().unwrap().to_string();
+    let r = plots.join("report").to_str().unwrap().to_string();
     [
         vec!["inspect", &d],
         vec!["inspect", &d, "--json"],
@@ -58,6 +60,8 @@ fn read_verbs(dir: &Path, plots: &Path) -> Vec<Vec<String>> {
         vec!["export", &d, "0", "--format", "numpy"],
         vec!["plot", &d, "--out", &p, "--format", "svg"],
         vec!["verify", &d],
+        vec!["report", &d, "--out", &r],
+        vec!["report", &d, "--out", "-"],
     ]
     .into_iter()
     .map(|v| v.into_iter().map(String::from).collect())

@@ -79,6 +79,56 @@ pub fn paired_comparison(a: &[f64], b: &[f64]) -> PairedComparison {
     }
 }
 
+/// One training run of [`scores_under_seeds`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeedScore {
+    /// Training-task fitness; a failed run scores 0, the lowest score of every shipped task.
+    pub fitness: f64,
+    /// Held-out score when the task has held-out stages (a failed run scores 0 there too).
+    pub test_score: Option<f64>,
+    /// The run's outcome name (`ok`, `non_finite`, …).
+    pub outcome: String,
+}
+
+/// Evaluates every program under seeds `0..seeds` (the same seeds for all, so the scores pair
+/// up), in parallel on the current rayon pool. Returns one `Vec` per program, in seed order.
+/// This is what `gevo compare` and `gevo report --compare-seeds` train.
+pub fn scores_under_seeds(
+    evaluator: &dyn crate::engine::Evaluator,
+    programs: &[&crate::program::Program],
+    seeds: u64,
+) -> Vec<Vec<SeedScore>> {
+    use rayon::prelude::*;
+    let jobs: Vec<(usize, u64)> = (0..programs.len())
+        .flat_map(|k| (0..seeds).map(move |s| (k, s)))
+        .collect();
+    let has_held_out = std::sync::atomic::AtomicBool::new(false);
+    let runs: Vec<(usize, crate::engine::Evaluation)> = jobs
+        .par_iter()
+        .map(|&(k, s)| {
+            let ctx = crate::engine::EvalContext {
+                seed: s,
+                ..crate::engine::EvalContext::default()
+            };
+            let e = evaluator.evaluate(programs[k], &ctx);
+            if e.test_score.is_some() {
+                has_held_out.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            (k, e)
+        })
+        .collect();
+    let held_out = has_held_out.into_inner();
+    let mut out: Vec<Vec<SeedScore>> = vec![Vec::with_capacity(seeds as usize); programs.len()];
+    for (k, e) in runs {
+        out[k].push(SeedScore {
+            fitness: e.fitness.unwrap_or(0.0),
+            test_score: held_out.then(|| e.test_score.unwrap_or(0.0)),
+            outcome: e.outcome.name().to_string(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,8 @@
 
 use anyhow::{anyhow, bail};
 use clap::Args;
-use gevo::analysis::stats::paired_comparison;
-use gevo::engine::{EvalContext, Evaluator};
+use gevo::analysis::stats::{SeedScore, paired_comparison, scores_under_seeds};
 use gevo::program::Program;
-use rayon::prelude::*;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -40,26 +38,11 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let [pa, pb] = programs;
     let (pa, pb) = (pa?, pb?);
     let pool = a.pool()?;
-    let jobs: Vec<(usize, u64)> = (0..2)
-        .flat_map(|k| (0..a.seeds).map(move |s| (k, s)))
-        .collect();
-    let results: Vec<_> = pool.install(|| {
-        jobs.par_iter()
-            .map(|&(k, s)| {
-                let p = if k == 0 { &pa } else { &pb };
-                let ctx = EvalContext {
-                    seed: s,
-                    ..EvalContext::default()
-                };
-                evaluate(ev.as_ref(), p, &ctx)
-            })
-            .collect()
-    });
+    let results = pool.install(|| scores_under_seeds(ev.as_ref(), &[&pa, &pb], a.seeds));
     let n = a.seeds as usize;
-    let (ra, rb) = results.split_at(n);
-    let score = |r: &(Option<f64>, String)| r.0.unwrap_or(0.0);
-    let sa: Vec<f64> = ra.iter().map(score).collect();
-    let sb: Vec<f64> = rb.iter().map(score).collect();
+    let (ra, rb) = (&results[0], &results[1]);
+    let sa: Vec<f64> = ra.iter().map(|r| r.fitness).collect();
+    let sb: Vec<f64> = rb.iter().map(|r| r.fitness).collect();
     let c = paired_comparison(&sa, &sb);
     if a.json {
         let doc = json!({
@@ -67,7 +50,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
             "b": args.b.display().to_string(),
             "task": a.task,
             "per_seed": (0..n).map(|s| json!({
-                "seed": s, "a": sa[s], "b": sb[s], "outcome_a": ra[s].1, "outcome_b": rb[s].1,
+                "seed": s, "a": sa[s], "b": sb[s], "outcome_a": ra[s].outcome, "outcome_b": rb[s].outcome,
             })).collect::<Vec<_>>(),
             "comparison": c,
         });
@@ -82,11 +65,11 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     );
     println!("{:>4}  {:>10}  {:>10}  {:>10}", "seed", "A", "B", "A − B");
     for s in 0..n {
-        let note = |r: &(Option<f64>, String)| {
-            if r.1 == "ok" {
+        let note = |r: &SeedScore| {
+            if r.outcome == "ok" {
                 String::new()
             } else {
-                format!(" ({})", r.1)
+                format!(" ({})", r.outcome)
             }
         };
         println!(
@@ -111,10 +94,4 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
         c.p_permutation
     );
     Ok(())
-}
-
-/// Fitness (a failure scores 0, the lowest score of every shipped task) and the outcome's name.
-fn evaluate(ev: &dyn Evaluator, p: &Program, ctx: &EvalContext) -> (Option<f64>, String) {
-    let e = ev.evaluate(p, ctx);
-    (e.fitness, e.outcome.name().to_string())
 }

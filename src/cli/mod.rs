@@ -8,6 +8,7 @@ mod export;
 mod inspect;
 mod list;
 mod plot;
+mod report;
 mod run;
 mod show;
 mod verify;
@@ -47,6 +48,10 @@ pub enum Command {
     /// Plot a campaign: fitness vs. evaluations and wall-clock, cache hits, hurdle stops, and
     /// the hall of fame (SVG and PNG).
     Plot(plot::PlotArgs),
+    /// Write a campaign report (Markdown with SVG figures): settings, evaluations, the
+    /// best-fitness curve, known algorithms reached, the top distinct programs with their
+    /// multi-seed scores, and optionally a comparison with the seed programs.
+    Report(report::ReportArgs),
     /// Evaluate two programs under identical seeds and test the paired difference.
     Compare(compare::CompareArgs),
     /// Environments: list, replay from a state, roll out a trained agent.
@@ -81,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Export(a) => export::export(a),
         Command::Eval(a) => eval::eval(a),
         Command::Plot(a) => plot::plot(a),
+        Command::Report(a) => report::report(a),
         Command::Compare(a) => compare::compare(a),
         Command::Env(c) => env::env(c),
         Command::Ablate(a) => ablate::ablate(a),
