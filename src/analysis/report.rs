@@ -426,7 +426,8 @@ pub fn render_markdown(r: &Report) -> String {
 
     md.push_str("\n## Evaluations\n\n");
     let e = &r.evaluations;
-    let per_hour = if e.wall_secs > 0.0 {
+    // Under a second of records the rate is timer noise, not throughput.
+    let per_hour = if e.wall_secs >= 1.0 {
         format!("{:.0}", e.candidates as f64 * 3600.0 / e.wall_secs)
     } else {
         "–".into()
