@@ -7,4 +7,5 @@ pub mod history;
 pub mod known;
 pub mod pareto;
 pub mod plot;
+pub mod reevaluation;
 pub mod stats;
