@@ -65,18 +65,43 @@ fn reevaluation_stores_every_run_and_inspect_ranks_by_it() {
     let t = tempfile::tempdir().unwrap();
     let (arch, _) = campaign(t.path(), &[]);
     let d = arch.to_str().unwrap();
-    let doc = json(&["reevaluate", d, "--top", "2", "--seeds", "2", "--json", "-q"]);
+    let doc = json(&[
+        "reevaluate",
+        d,
+        "--top",
+        "2",
+        "--seeds",
+        "2",
+        "--json",
+        "-q",
+    ]);
     assert_eq!(doc["task_set"], "cartpole-tiny");
     assert_eq!(doc["held_out_tasks"], serde_json::json!(["held-tiny"]));
     // 2 programs × (training set + 1 held-out task) × 2 seeds.
     assert_eq!(doc["runs"]["total"], 8, "{doc}");
-    assert_eq!((doc["runs"]["ran"].as_u64(), doc["runs"]["stored_before"].as_u64()), (Some(8), Some(0)));
+    assert_eq!(
+        (
+            doc["runs"]["ran"].as_u64(),
+            doc["runs"]["stored_before"].as_u64()
+        ),
+        (Some(8), Some(0))
+    );
     let programs = doc["programs"].as_array().unwrap();
     assert_eq!(programs.len(), 2, "{doc}");
     let mut means = vec![];
     for p in programs {
-        let train: Vec<f64> = p["train_scores"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
-        let held: Vec<f64> = p["held_out_scores"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        let train: Vec<f64> = p["train_scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        let held: Vec<f64> = p["held_out_scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
         assert_eq!((train.len(), held.len()), (2, 2), "{p}");
         for x in train.iter().chain(&held) {
             assert!((0.0..=1.0).contains(x), "{p}");
@@ -87,18 +112,37 @@ fn reevaluation_stores_every_run_and_inspect_ranks_by_it() {
         assert!(p["train"]["ci95"].is_array(), "{p}");
         let held_mean = p["held_out"]["mean"].as_f64().unwrap();
         assert!((held_mean - (held[0] + held[1]) / 2.0).abs() < 1e-12, "{p}");
-        let tasks: Vec<(&str, bool)> = p["tasks"].as_array().unwrap().iter()
-            .map(|t| (t["task"].as_str().unwrap(), t["held_out"].as_bool().unwrap())).collect();
-        assert_eq!(tasks, [("cartpole-tiny", false), ("held-tiny", true)], "{p}");
+        let tasks: Vec<(&str, bool)> = p["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["task"].as_str().unwrap(),
+                    t["held_out"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            tasks,
+            [("cartpole-tiny", false), ("held-tiny", true)],
+            "{p}"
+        );
         assert!(!p["expression"].as_str().unwrap().is_empty());
         means.push((p["candidate"].as_u64().unwrap(), mean));
     }
-    assert!(means[0].1 >= means[1].1, "best training mean first: {means:?}");
+    assert!(
+        means[0].1 >= means[1].1,
+        "best training mean first: {means:?}"
+    );
 
     // A rerun trains nothing and prints the same table from the archive.
     let out = ok(&["reevaluate", d, "--top", "2", "--seeds", "2", "-q"]);
     assert!(out.contains("8 runs: 8 stored before, 0 run now"), "{out}");
-    assert!(out.contains("held-out score = sum of normalized scores"), "{out}");
+    assert!(
+        out.contains("held-out score = sum of normalized scores"),
+        "{out}"
+    );
     let first = format!("{:.3} ± ", means[0].1);
     assert!(out.contains(&first), "{out}");
     assert!(out.contains("held-tiny (held out)"), "{out}");
@@ -107,28 +151,56 @@ fn reevaluation_stores_every_run_and_inspect_ranks_by_it() {
     let doc = inspect(&arch, 10);
     assert_eq!(doc["ranked_by"], "reevaluation");
     let top = doc["top"].as_array().unwrap();
-    let ranked: Vec<(u64, f64)> = top.iter().take(2).map(|r| {
-        (r["id"].as_u64().unwrap(), r["reevaluation"]["train"]["mean"].as_f64().unwrap())
-    }).collect();
+    let ranked: Vec<(u64, f64)> = top
+        .iter()
+        .take(2)
+        .map(|r| {
+            (
+                r["id"].as_u64().unwrap(),
+                r["reevaluation"]["train"]["mean"].as_f64().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(ranked, means, "{doc}");
     assert_eq!(top[0]["reevaluation"]["seeds"], 2);
     assert!(top[0]["reevaluation"]["held_out"]["std"].is_number());
     let table = ok(&["inspect", d]);
-    assert!(table.contains("final train (n)") && table.contains("held-out"), "{table}");
+    assert!(
+        table.contains("final train (n)") && table.contains("held-out"),
+        "{table}"
+    );
 }
 
 #[test]
 fn final_seeds_reevaluate_at_the_end_of_the_campaign_and_are_stored_in_its_settings() {
     let t = tempfile::tempdir().unwrap();
     let (arch, out) = campaign(t.path(), &["--final-seeds", "1", "--final-top", "1"]);
-    assert!(out.contains("re-evaluation on cartpole-tiny (1 held-out task(s): held-tiny)"), "{out}");
+    assert!(
+        out.contains("re-evaluation on cartpole-tiny (1 held-out task(s): held-tiny)"),
+        "{out}"
+    );
     assert!(out.contains("2 runs: 0 stored before, 2 run now"), "{out}");
     let settings: Value =
-        serde_json::from_str(&std::fs::read_to_string(arch.join("campaign.json")).unwrap()).unwrap();
-    assert_eq!((settings["final_seeds"].as_u64(), settings["final_top"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(settings["held_out"][0]["name"], "held-tiny", "the held-out task is archived");
+        serde_json::from_str(&std::fs::read_to_string(arch.join("campaign.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (
+            settings["final_seeds"].as_u64(),
+            settings["final_top"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        settings["held_out"][0]["name"], "held-tiny",
+        "the held-out task is archived"
+    );
     let doc = inspect(&arch, 10);
-    let with: Vec<&Value> = doc["top"].as_array().unwrap().iter().filter(|r| r["reevaluation"].is_object()).collect();
+    let with: Vec<&Value> = doc["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reevaluation"].is_object())
+        .collect();
     assert_eq!(with.len(), 1, "{doc}");
     // Resuming the finished campaign finds every final run stored.
     let out = ok(&["resume", arch.to_str().unwrap(), "--quiet"]);
@@ -141,7 +213,16 @@ fn a_killed_reevaluation_keeps_its_finished_runs_and_a_rerun_completes_the_rest(
     let (arch, _) = campaign(t.path(), &[]);
     let d = arch.to_str().unwrap();
     // 2 programs × 2 targets × 4 seeds = 16 runs on one worker: the kill lands mid-way.
-    let args = ["reevaluate", d, "--top", "2", "--seeds", "4", "--workers", "1"];
+    let args = [
+        "reevaluate",
+        d,
+        "--top",
+        "2",
+        "--seeds",
+        "4",
+        "--workers",
+        "1",
+    ];
     let mut child = Command::new(bin())
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -153,18 +234,37 @@ fn a_killed_reevaluation_keeps_its_finished_runs_and_a_rerun_completes_the_rest(
     let start = Instant::now();
     let mut stored = 0;
     while stored < 2 {
-        let line = lines.next().expect("reevaluate ended before storing 2 runs").unwrap();
+        let line = lines
+            .next()
+            .expect("reevaluate ended before storing 2 runs")
+            .unwrap();
         stored += line.starts_with("stored candidate") as usize;
         assert!(start.elapsed() < Duration::from_secs(300), "no progress");
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let doc = json(&["reevaluate", d, "--top", "2", "--seeds", "4", "--json", "-q"]);
+    let doc = json(&[
+        "reevaluate",
+        d,
+        "--top",
+        "2",
+        "--seeds",
+        "4",
+        "--json",
+        "-q",
+    ]);
     let before = doc["runs"]["stored_before"].as_u64().unwrap();
     let ran = doc["runs"]["ran"].as_u64().unwrap();
-    assert!(before >= 2, "the runs reported stored survived the kill: {doc}");
+    assert!(
+        before >= 2,
+        "the runs reported stored survived the kill: {doc}"
+    );
     assert!(before < 16, "the kill came after the end: {doc}");
-    assert_eq!(before + ran, 16, "finished runs are not trained again: {doc}");
+    assert_eq!(
+        before + ran,
+        16,
+        "finished runs are not trained again: {doc}"
+    );
     for p in doc["programs"].as_array().unwrap() {
         assert_eq!(p["train"]["n"], 4, "{p}");
         assert_eq!(p["held_out"]["n"], 4, "{p}");
@@ -177,11 +277,17 @@ fn bad_input_is_refused_with_clear_errors() {
     let (arch, _) = campaign(t.path(), &[]);
     let d = arch.to_str().unwrap();
     let e = fails(&["reevaluate", d, "--top", "2", "--seeds", "0"]);
-    assert!(e.contains("--seeds") && e.contains("0 is not in 1.."), "{e}");
+    assert!(
+        e.contains("--seeds") && e.contains("0 is not in 1.."),
+        "{e}"
+    );
     let e = fails(&["reevaluate", d, "--top", "0", "--seeds", "1"]);
     assert!(e.contains("--top") && e.contains("0 is not in 1.."), "{e}");
     let e = fails(&["reevaluate", d, "--seeds", "1", "--task", "nguyen-1"]);
-    assert!(e.contains("a `symbolic_regression` task") && e.contains("`rl_loss` programs"), "{e}");
+    assert!(
+        e.contains("a `symbolic_regression` task") && e.contains("`rl_loss` programs"),
+        "{e}"
+    );
     let e = fails(&["reevaluate", t.path().to_str().unwrap(), "--seeds", "1"]);
     assert!(e.contains("no gevo archive here"), "{e}");
     // Nothing was stored by the refused commands.
@@ -192,11 +298,31 @@ fn bad_input_is_refused_with_clear_errors() {
     std::fs::create_dir(&sub).unwrap();
     let task = tasks(&sub, "no-such-held-out-task");
     let e = fails(&[
-        "run", "--space", "rl_loss", "--task", task.to_str().unwrap(), "--budget", "1",
-        "--archive", sub.join("a").to_str().unwrap(), "--quiet",
+        "run",
+        "--space",
+        "rl_loss",
+        "--task",
+        task.to_str().unwrap(),
+        "--budget",
+        "1",
+        "--archive",
+        sub.join("a").to_str().unwrap(),
+        "--quiet",
     ]);
-    assert!(e.contains("cartpole-tiny.toml") && e.contains("unknown task `no-such-held-out-task`"), "{e}");
+    assert!(
+        e.contains("cartpole-tiny.toml") && e.contains("unknown task `no-such-held-out-task`"),
+        "{e}"
+    );
     assert!(!sub.join("a").exists(), "no archive for a refused campaign");
-    let e = fails(&["run", "--space", "rl_loss", "--task", "cartpole", "--final-seeds", "0", "--quiet"]);
+    let e = fails(&[
+        "run",
+        "--space",
+        "rl_loss",
+        "--task",
+        "cartpole",
+        "--final-seeds",
+        "0",
+        "--quiet",
+    ]);
     assert!(e.contains("--final-seeds must be at least 1"), "{e}");
 }

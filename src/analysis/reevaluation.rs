@@ -143,7 +143,11 @@ pub fn summarize(records: &[ReevaluationRecord], task_set: Option<&str>) -> Vec<
         .map(|((set, candidate), runs)| summarize_one(set, candidate, &runs, &held[set]))
         .collect();
     let key = |s: &ProgramSummary| s.train.as_ref().map_or(f64::NEG_INFINITY, |t| t.mean);
-    out.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.candidate.cmp(&b.candidate)));
+    out.sort_by(|a, b| {
+        key(b)
+            .total_cmp(&key(a))
+            .then(a.candidate.cmp(&b.candidate))
+    });
     out
 }
 
@@ -229,7 +233,10 @@ fn summarize_one(
         train_scores,
         held_out_scores,
         runs: runs.len(),
-        failures: runs.iter().filter(|r| r.evaluation.fitness.is_none()).count(),
+        failures: runs
+            .iter()
+            .filter(|r| r.evaluation.fitness.is_none())
+            .count(),
     }
 }
 

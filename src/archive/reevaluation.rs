@@ -45,7 +45,10 @@ impl ReevaluationRecord {
     /// The run's score: its fitness, 0 for a failed run (a loss that diverges on a seed scores
     /// nothing there, as a failing held-out stage does in `engine::staged`).
     pub fn score(&self) -> f64 {
-        self.evaluation.fitness.filter(|f| f.is_finite()).unwrap_or(0.0)
+        self.evaluation
+            .fitness
+            .filter(|f| f.is_finite())
+            .unwrap_or(0.0)
     }
 }
 
@@ -158,7 +161,10 @@ mod tests {
         drop(a);
         let a = Archive::open_read_only(&dir).unwrap();
         let back = a.reevaluations().unwrap();
-        assert_eq!(back, vec![runs[1].clone(), runs[2].clone(), runs[0].clone()]);
+        assert_eq!(
+            back,
+            vec![runs[1].clone(), runs[2].clone(), runs[0].clone()]
+        );
         assert!(a.has_reevaluation("a,b", 12, "h", 1).unwrap());
         assert!(!a.has_reevaluation("a,b", 12, "h", 0).unwrap());
         assert!(!a.has_reevaluation("a", 12, "h", 1).unwrap());

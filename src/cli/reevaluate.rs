@@ -97,11 +97,7 @@ pub fn reevaluate(a: ReevaluateArgs) -> anyhow::Result<()> {
 /// # Errors
 /// A `--task` of another domain, a space or task the domains cannot rebuild, no candidate to
 /// re-evaluate, archive I/O.
-pub fn run_on(
-    archive: &Archive,
-    config: &CampaignConfig,
-    req: &Request,
-) -> anyhow::Result<Report> {
+pub fn run_on(archive: &Archive, config: &CampaignConfig, req: &Request) -> anyhow::Result<Report> {
     let dir = archive.dir().display().to_string();
     let space = SearchSpace::from_toml(
         &config.space_source,
@@ -158,7 +154,9 @@ pub fn run_on(
     let state = archive.state()?;
     let candidates = select_top(&records, state.as_ref(), req.top);
     if candidates.is_empty() {
-        bail!("{dir}: no candidate was evaluated successfully (outcome ok); nothing to re-evaluate");
+        bail!(
+            "{dir}: no candidate was evaluated successfully (outcome ok); nothing to re-evaluate"
+        );
     }
     let plan = Plan {
         task_set: spec.name.clone(),
@@ -278,9 +276,7 @@ pub fn print_report(report: &Report) {
             "{:>7}  {:>5}  {:>32}  {:>32}  {:>4}  {}",
             s.candidate,
             s.train.as_ref().map_or(0, |t| t.n),
-            s.train
-                .as_ref()
-                .map_or_else(|| "-".into(), |t| t.display()),
+            s.train.as_ref().map_or_else(|| "-".into(), |t| t.display()),
             s.held_out
                 .as_ref()
                 .map_or_else(|| "-".into(), |t| t.display()),

@@ -194,7 +194,11 @@ impl CampaignConfig {
             return fail("--fec-aggregate", "must be at least 1", &self.fec.aggregate);
         }
         if self.final_seeds == Some(0) {
-            return fail("--final-seeds", "must be at least 1 (omit it for no final re-evaluation)", &0);
+            return fail(
+                "--final-seeds",
+                "must be at least 1 (omit it for no final re-evaluation)",
+                &0,
+            );
         }
         if self.final_top == 0 {
             return fail("--final-top", "must be at least 1", &self.final_top);

@@ -382,11 +382,18 @@ mod tests {
         for r in &stored {
             let seed = reevaluation_seed(11, r.seed_index);
             assert_eq!(r.seed, seed);
-            assert_ne!(seed, super::super::seeds::seed_of(11, r.candidate, r.seed_index));
+            assert_ne!(
+                seed,
+                super::super::seeds::seed_of(11, r.candidate, r.seed_index)
+            );
             assert_eq!(r.held_out, r.task == "h");
         }
         let seeds: HashSet<u64> = stored.iter().map(|r| r.seed).collect();
-        assert_eq!(seeds.len(), 3, "one seed per index, shared by programs and tasks");
+        assert_eq!(
+            seeds.len(),
+            3,
+            "one seed per index, shared by programs and tasks"
+        );
         // A rerun (also with one more seed) trains only what is missing.
         let c = run(&archive, &Plan { seeds: 4, ..plan }, |_, _| {}).unwrap();
         assert_eq!((c.total, c.stored_before, c.ran), (16, 12, 4));

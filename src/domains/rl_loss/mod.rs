@@ -56,16 +56,24 @@ pub fn make_env(id: &str, max_steps: Option<usize>) -> Result<Box<dyn Environmen
 /// # Errors
 /// A malformed file (with its line), a task of another domain, invalid `[dqn]` settings.
 pub fn parse_task(origin: &str, text: &str) -> Result<RlLossTask, EvaluatorError> {
-    let t: RlLossTask = parse_toml(text, origin)?;
-    if t.domain != "rl_loss" {
+    // The domain first, so that a task of another domain is named as such rather than as
+    // unknown fields.
+    let domain = crate::task_file::domain_of(text, origin)?;
+    if domain != "rl_loss" {
+        let table: toml::Table = parse_toml(text, origin)?;
         return Err(EvaluatorError::WrongDomain {
             origin: origin.to_string(),
-            task: t.name,
-            domain: t.domain,
+            task: table
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            domain,
             expected: "rl_loss",
             note: "; RL task sets take only rl_loss tasks",
         });
     }
+    let t: RlLossTask = parse_toml(text, origin)?;
     t.dqn.validate().map_err(|e| EvaluatorError::InvalidTask {
         origin: origin.to_string(),
         message: format!("[dqn]: {e}"),
@@ -197,7 +205,8 @@ mod held_out_tests {
         crate::task_file::resolve(path.to_str().unwrap()).unwrap()
     }
 
-    const HEAD: &str = "domain = \"rl_loss\"\n[environment]\nid = \"CartPole-v1\"\nreturn_range = [0.0, 200.0]\n";
+    const HEAD: &str =
+        "domain = \"rl_loss\"\n[environment]\nid = \"CartPole-v1\"\nreturn_range = [0.0, 200.0]\n";
 
     #[test]
     fn the_meta_training_set_holds_out_five_tasks_and_never_its_own() {
@@ -225,19 +234,37 @@ mod held_out_tests {
     fn held_out_names_resolve_next_to_their_task_file_and_bad_ones_name_it() {
         let t = tempfile::tempdir().unwrap();
         let a = t.path().join("a.toml");
-        std::fs::write(&a, format!("name = \"a\"\nheld_out = [\"b\", \"b.toml\"]\n{HEAD}")).unwrap();
+        std::fs::write(
+            &a,
+            format!("name = \"a\"\nheld_out = [\"b\", \"b.toml\"]\n{HEAD}"),
+        )
+        .unwrap();
         std::fs::write(t.path().join("b.toml"), format!("name = \"b\"\n{HEAD}")).unwrap();
         assert_eq!(names(&spec_of(&a)), ["b"]);
 
-        std::fs::write(&a, format!("name = \"a\"\nheld_out = [\"no-such-task\"]\n{HEAD}")).unwrap();
+        std::fs::write(
+            &a,
+            format!("name = \"a\"\nheld_out = [\"no-such-task\"]\n{HEAD}"),
+        )
+        .unwrap();
         let e = held_out_specs(&spec_of(&a)).unwrap_err().to_string();
-        assert!(e.contains("a.toml") && e.contains("unknown task `no-such-task`"), "{e}");
+        assert!(
+            e.contains("a.toml") && e.contains("unknown task `no-such-task`"),
+            "{e}"
+        );
         // The evaluator refuses the task set too, before any campaign starts.
         let space = crate::catalog::load_space("rl_loss").unwrap();
-        let e = build_evaluator(space, &spec_of(&a), "cpu").err().unwrap().to_string();
+        let e = build_evaluator(space, &spec_of(&a), "cpu")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("no-such-task"), "{e}");
 
-        std::fs::write(&a, format!("name = \"a\"\nheld_out = [\"nguyen-1\"]\n{HEAD}")).unwrap();
+        std::fs::write(
+            &a,
+            format!("name = \"a\"\nheld_out = [\"nguyen-1\"]\n{HEAD}"),
+        )
+        .unwrap();
         let e = held_out_specs(&spec_of(&a)).unwrap_err().to_string();
         assert!(e.contains("nguyen-1") && e.contains("not rl_loss"), "{e}");
     }
