@@ -120,7 +120,8 @@ fn at(v: &mut Vec<Option<f64>>, k: usize, x: f64) {
 }
 
 /// Summarizes the runs of task set `task_set` (every task set when `None`), one entry per
-/// (task set, candidate), best training mean first.
+/// (task set, candidate), best training mean first. The runs of the campaign's own task set
+/// are those with [`ReevaluationRecord::campaign_task_set`].
 pub fn summarize(records: &[ReevaluationRecord], task_set: Option<&str>) -> Vec<ProgramSummary> {
     let mut groups: BTreeMap<(&str, u64), Vec<&ReevaluationRecord>> = BTreeMap::new();
     // The held-out tasks of each task set: those any of its programs has a run of.
@@ -249,6 +250,7 @@ mod tests {
         let held_out = task != "a,b";
         ReevaluationRecord {
             task_set: "a,b".into(),
+            campaign_task_set: true,
             candidate,
             fingerprint: Fingerprint(candidate as u128),
             task: task.into(),

@@ -18,9 +18,13 @@ use serde::{Deserialize, Serialize};
 /// One finished re-evaluation run: candidate `candidate` trained with seed `seed` on `task`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReevaluationRecord {
-    /// The training task set the re-evaluation was for: the campaign's task name (`cartpole`,
-    /// `cartpole,minigrid-lavagap,minigrid-empty`) or `gevo reevaluate --task T`.
+    /// The training task set the re-evaluation was for, as its evaluator names it (RL: the
+    /// task names joined by commas, `cartpole,minigrid-lavagap,minigrid-empty`): the
+    /// campaign's own, or that of `gevo reevaluate --task T`.
     pub task_set: String,
+    /// Whether `task_set` is the campaign's own training set (not `--task T`): `inspect`
+    /// ranks by these runs.
+    pub campaign_task_set: bool,
     /// The candidate's id in the archive.
     pub candidate: u64,
     /// Its functional hash (as archived).
@@ -123,6 +127,7 @@ mod tests {
     fn run(candidate: u64, task: &str, k: usize, fitness: Option<f64>) -> ReevaluationRecord {
         ReevaluationRecord {
             task_set: "a,b".into(),
+            campaign_task_set: true,
             candidate,
             fingerprint: Fingerprint(9),
             task: task.into(),

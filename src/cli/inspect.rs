@@ -189,8 +189,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                     }
                 }
             }
-            let task_set = config["task"]["name"].as_str().unwrap_or_default();
-            for s in summarize(&archive.reevaluations()?, Some(task_set)) {
+            let mut own = archive.reevaluations()?;
+            own.retain(|r| r.campaign_task_set);
+            for s in summarize(&own, None) {
                 if s.train.is_some() {
                     final_scores.insert(s.candidate, s);
                 }

@@ -131,6 +131,7 @@ pub fn run_on(archive: &Archive, config: &CampaignConfig, req: &Request) -> anyh
         })
     };
     let train = build(&spec)?;
+    let task_set = train.task_name().to_string();
     let held_specs = if req.task.is_none() && !config.held_out.is_empty() {
         config.held_out.clone()
     } else {
@@ -139,7 +140,7 @@ pub fn run_on(archive: &Archive, config: &CampaignConfig, req: &Request) -> anyh
             .with_context(|| format!("task `{}`: held-out tasks", spec.name))?
     };
     let mut targets = vec![Target {
-        task: spec.name.clone(),
+        task: task_set.clone(),
         held_out: false,
         evaluator: train,
     }];
@@ -159,7 +160,8 @@ pub fn run_on(archive: &Archive, config: &CampaignConfig, req: &Request) -> anyh
         );
     }
     let plan = Plan {
-        task_set: spec.name.clone(),
+        task_set: task_set.clone(),
+        campaign_task_set: req.task.is_none(),
         candidates: candidates.clone(),
         targets,
         seeds: req.seeds,
@@ -172,7 +174,7 @@ pub fn run_on(archive: &Archive, config: &CampaignConfig, req: &Request) -> anyh
             "gevo: re-evaluating {} program(s) × {} seed(s) on {}{} · {} worker(s)",
             candidates.len(),
             req.seeds,
-            spec.name,
+            task_set,
             if held_specs.is_empty() {
                 String::new()
             } else {
@@ -208,12 +210,12 @@ pub fn run_on(archive: &Archive, config: &CampaignConfig, req: &Request) -> anyh
         );
     }
     let ids: Vec<u64> = candidates.iter().map(|c| c.id).collect();
-    let summaries = summarize(&archive.reevaluations()?, Some(&spec.name))
+    let summaries = summarize(&archive.reevaluations()?, Some(&task_set))
         .into_iter()
         .filter(|s| ids.contains(&s.candidate))
         .collect();
     Ok(Report {
-        task_set: spec.name,
+        task_set,
         held_out: held_specs.into_iter().map(|h| h.name).collect(),
         candidates,
         summaries,

@@ -110,6 +110,8 @@ pub struct Target {
 pub struct Plan {
     /// The training task set's name (the records' `task_set`).
     pub task_set: String,
+    /// Whether it is the campaign's own training set.
+    pub campaign_task_set: bool,
     /// The programs (from [`select_top`]).
     pub candidates: Vec<CandidateRecord>,
     /// The training target first, then the held-out tasks.
@@ -222,6 +224,7 @@ pub fn run(
         let (cand, target) = (&plan.candidates[c], &plan.targets[t]);
         let record = ReevaluationRecord {
             task_set: plan.task_set.clone(),
+            campaign_task_set: plan.campaign_task_set,
             candidate: cand.id,
             fingerprint: cand.fingerprint,
             task: target.task.clone(),
@@ -356,6 +359,7 @@ mod tests {
         let held = Arc::new(SeedEcho(space(), 1.0, AtomicUsize::new(0)));
         let plan = Plan {
             task_set: "t".into(),
+            campaign_task_set: true,
             candidates: vec![record(4, 1, Some(0.5), &p), record(7, 2, Some(0.4), &p)],
             targets: vec![
                 Target {
