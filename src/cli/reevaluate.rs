@@ -223,7 +223,7 @@ pub fn run_on(archive: &Archive, config: &CampaignConfig, req: &Request) -> anyh
     })
 }
 
-fn expression<'a>(report: &'a Report, id: u64) -> &'a str {
+fn expression(report: &Report, id: u64) -> &str {
     report
         .candidates
         .iter()
