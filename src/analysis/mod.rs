@@ -8,5 +8,6 @@ pub mod history;
 pub mod known;
 pub mod pareto;
 pub mod plot;
+pub mod reevaluation;
 pub mod report;
 pub mod stats;

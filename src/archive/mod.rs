@@ -10,9 +10,11 @@
 pub mod integrity;
 pub mod live;
 pub mod records;
+pub mod reevaluation;
 pub mod snapshot;
 pub mod store;
 
 pub use live::LiveSummary;
 pub use records::{CampaignState, CandidateRecord, Stats};
+pub use reevaluation::ReevaluationRecord;
 pub use store::{Archive, ArchiveError, SCHEMA_VERSION};

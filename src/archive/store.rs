@@ -77,6 +77,7 @@ pub struct Archive {
     state: sled::Tree,
     pending: sled::Tree,
     guide: sled::Tree,
+    reevaluations: sled::Tree,
     /// The copy a read-only archive was opened from; declared last so that it is deleted
     /// after the database is closed.
     snapshot: Option<Snapshot>,
@@ -96,14 +97,14 @@ fn key(id: u64) -> [u8; 8] {
 }
 
 impl Archive {
-    fn corrupt(&self, message: impl std::fmt::Display) -> ArchiveError {
+    pub(super) fn corrupt(&self, message: impl std::fmt::Display) -> ArchiveError {
         ArchiveError::Corrupt {
             path: self.dir.join("db"),
             message: message.to_string(),
         }
     }
 
-    fn writable(&self) -> Result<(), ArchiveError> {
+    pub(super) fn writable(&self) -> Result<(), ArchiveError> {
         match self.snapshot {
             Some(_) => Err(ArchiveError::ReadOnly(self.dir.clone())),
             None => Ok(()),
@@ -147,6 +148,7 @@ impl Archive {
             state: tree("state")?,
             pending: tree("pending")?,
             guide: tree("guide")?,
+            reevaluations: tree("reevaluations")?,
             db,
             snapshot,
         })
@@ -311,6 +313,11 @@ impl Archive {
     /// The raw `candidates` tree, for the integrity walk.
     pub(super) fn candidate_tree(&self) -> &sled::Tree {
         &self.candidates
+    }
+
+    /// The `reevaluations` tree ([`super::reevaluation`]).
+    pub(super) fn reevaluation_tree(&self) -> &sled::Tree {
+        &self.reevaluations
     }
 
     /// The raw `pending` tree, for the integrity walk.

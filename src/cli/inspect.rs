@@ -1,6 +1,7 @@
 //! `gevo inspect DIR`: statistics and the top candidates.
 
 use clap::Args;
+use gevo::analysis::reevaluation::{ProgramSummary, summarize};
 use gevo::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary, Stats};
 use gevo::evolution::population::ranking_fitness;
 use gevo::guide::GuideStats;
@@ -52,6 +53,25 @@ pub fn record_json(r: &CandidateRecord) -> serde_json::Value {
         "fingerprint": r.fingerprint.to_string(),
         "details": r.details.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "wall_secs": r.cost.wall_secs,
+    })
+}
+
+/// A candidate's final re-evaluation as `--json` prints it (field names are stable): seeds,
+/// training and held-out mean, std and 95 % interval, per-task means.
+fn reevaluation_json(s: &ProgramSummary) -> serde_json::Value {
+    let part = |x: Option<&gevo::analysis::reevaluation::Spread>| {
+        x.map(|t| json!({"n": t.n, "mean": t.mean, "std": t.std, "ci95": t.ci95}))
+    };
+    json!({
+        "task_set": s.task_set,
+        "seeds": s.train.as_ref().map_or(0, |t| t.n),
+        "train": part(s.train.as_ref()),
+        "held_out": part(s.held_out.as_ref()),
+        "held_out_tasks": s.held_out_tasks,
+        "failures": s.failures,
+        "tasks": s.tasks.iter().map(|t| json!({
+            "task": t.task, "held_out": t.held_out, "mean": t.score.mean, "std": t.score.std, "n": t.score.n,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -146,6 +166,8 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     let mut outcomes: Option<BTreeMap<&'static str, u64>> = None;
     // Fingerprint → the cache's mean fitness over its real evaluations, where it has several.
     let mut means: HashMap<Fingerprint, (f64, u32)> = HashMap::new();
+    // Candidate id → its final re-evaluation on the campaign's task set, where it has one.
+    let mut final_scores: HashMap<u64, ProgramSummary> = HashMap::new();
     let (status, stats, budget, top) = match Archive::open_read_only(&a.dir) {
         Ok(archive) => {
             let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
@@ -167,15 +189,31 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                     }
                 }
             }
-            // A function ranks by its mean over all its real evaluations, not one lucky run.
+            let mut own = archive.reevaluations()?;
+            own.retain(|r| r.campaign_task_set);
+            for s in summarize(&own, None) {
+                if s.train.is_some() {
+                    final_scores.insert(s.candidate, s);
+                }
+            }
+            // Re-evaluated programs first, by their mean training score over the final
+            // seeds; then a function ranks by its mean over all its real evaluations, not
+            // one lucky run.
             let key = |r: &CandidateRecord| {
-                means
+                let fec = means
                     .get(&r.fingerprint)
                     .map_or(r.fitness, |m| Some(m.0))
                     .filter(|f| f.is_finite())
-                    .unwrap_or(f64::NEG_INFINITY)
+                    .unwrap_or(f64::NEG_INFINITY);
+                match final_scores.get(&r.id).and_then(|s| s.train.as_ref()) {
+                    Some(t) => (1, t.mean),
+                    None => (0, fec),
+                }
             };
-            records.sort_by(|x, y| key(y).total_cmp(&key(x)));
+            records.sort_by(|x, y| {
+                let (a, b) = (key(x), key(y));
+                b.0.cmp(&a.0).then(b.1.total_cmp(&a.1))
+            });
             records.truncate(a.top);
             let (status, stats) = match state {
                 Some(s) if s.finished => ("finished".to_string(), s.stats),
@@ -221,6 +259,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             "budget": budget,
             "eval_seeds": eval_seeds,
             "max_duplicates": max_duplicates,
+            "ranked_by": if final_scores.is_empty() { "fec_mean" } else { "reevaluation" },
             "stats": stats_json(&stats),
             "outcomes": outcomes,
             "guide": guide.as_ref().map(|g| guide_json(g, &stats, min_accuracy)),
@@ -229,6 +268,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                 if let Some((mean, n)) = mean_of(r) {
                     v["mean_fitness"] = json!(mean);
                     v["real_evaluations"] = json!(n);
+                }
+                if let Some(s) = final_scores.get(&r.id) {
+                    v["reevaluation"] = reevaluation_json(s);
                 }
                 v
             }).collect::<Vec<_>>(),
@@ -316,13 +358,44 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
         }
     }
     println!();
+    let finals = !final_scores.is_empty();
+    if finals {
+        println!(
+            "ranked by the final re-evaluation (mean training score over its seeds), then by the mean fitness"
+        );
+    }
+    let spread = |s: Option<&gevo::analysis::reevaluation::Spread>| {
+        s.map_or_else(|| "-".into(), |t| format!("{:.3}±{:.3}", t.mean, t.std))
+    };
     println!(
-        "{:>7}  {:>10}  {:>14}  {:>10}  {:>4}  expression",
-        "id", "fitness", "mean (runs)", "test", "size"
+        "{:>7}  {:>10}  {:>14}  {:>10}{}  {:>4}  expression",
+        "id",
+        "fitness",
+        "mean (runs)",
+        "test",
+        if finals {
+            format!("  {:>16}  {:>16}", "final train (n)", "held-out")
+        } else {
+            String::new()
+        },
+        "size"
     );
     for r in &top {
+        let columns = match (finals, final_scores.get(&r.id)) {
+            (false, _) => String::new(),
+            (true, None) => format!("  {:>16}  {:>16}", "-", "-"),
+            (true, Some(s)) => format!(
+                "  {:>16}  {:>16}",
+                format!(
+                    "{} ({})",
+                    spread(s.train.as_ref()),
+                    s.train.as_ref().map_or(0, |t| t.n)
+                ),
+                spread(s.held_out.as_ref())
+            ),
+        };
         println!(
-            "{:>7}  {:>10.6}  {:>14}  {:>10}  {:>4}  {}",
+            "{:>7}  {:>10.6}  {:>14}  {:>10}{columns}  {:>4}  {}",
             r.id,
             r.fitness.unwrap_or(f64::NAN),
             mean_of(r)

@@ -8,6 +8,7 @@ mod export;
 mod inspect;
 mod list;
 mod plot;
+mod reevaluate;
 mod report;
 mod run;
 mod show;
@@ -38,6 +39,9 @@ pub enum Command {
     Resume(run::ResumeArgs),
     /// Summarize a campaign: statistics and the best candidates (works while it runs).
     Inspect(inspect::InspectArgs),
+    /// Re-train the top K distinct programs with S fresh seeds on the training and held-out
+    /// tasks; every finished run is stored in the archive (a rerun skips them).
+    Reevaluate(reevaluate::ReevaluateArgs),
     /// Show one candidate: program, outcome, details and lineage.
     Show(show::ShowArgs),
     /// Export a candidate (or a program file) as PyTorch, JAX, NumPy or burn code, LaTeX, DOT, SVG
@@ -82,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::run(*a),
         Command::Resume(a) => run::resume(a),
         Command::Inspect(a) => inspect::inspect(a),
+        Command::Reevaluate(a) => reevaluate::reevaluate(a),
         Command::Show(a) => show::show(a),
         Command::Export(a) => export::export(a),
         Command::Eval(a) => eval::eval(a),

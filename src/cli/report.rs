@@ -6,9 +6,10 @@ use clap::Args;
 use gevo::analysis::history::history;
 use gevo::analysis::pareto::hall_of_fame;
 use gevo::analysis::plot::{ImageFormat, Panel, plot_hall_of_fame, plot_panels, plot_progress};
+use gevo::analysis::reevaluation::summarize;
 use gevo::analysis::report::{
-    Comparison, ComparisonRow, Evaluations, Figure, Report, milestones, render_markdown,
-    top_distinct,
+    Comparison, ComparisonRow, Evaluations, Figure, FinalScores, Report, milestones,
+    render_markdown, top_distinct,
 };
 use gevo::analysis::stats::{paired_comparison, scores_under_seeds};
 use gevo::engine::Evaluator;
@@ -324,6 +325,18 @@ pub fn report(a: ReportArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         figures(&records, config.population, &title, &out)?
     };
+    // Runs on the campaign's own task set (`gevo reevaluate` / `--final-seeds`), best first.
+    let mut own = archive.reevaluations()?;
+    own.retain(|r| r.campaign_task_set);
+    let final_scores: Vec<FinalScores> = summarize(&own, None)
+        .into_iter()
+        .filter(|s| s.train.is_some())
+        .map(|s| FinalScores {
+            candidate: s.candidate,
+            train: s.train_scores.iter().flatten().copied().collect(),
+            held_out: s.held_out_scores.iter().flatten().copied().collect(),
+        })
+        .collect();
     let report = Report {
         archive: dir.clone(),
         status,
@@ -333,9 +346,7 @@ pub fn report(a: ReportArgs) -> anyhow::Result<()> {
         figures,
         known,
         top,
-        // `gevo reevaluate` stores these; until an archive holds any, the section says how to
-        // run one.
-        final_scores: vec![],
+        final_scores,
         comparison,
         compare_hint: format!("gevo report {dir} --compare-seeds 10"),
         reevaluate_hint: format!("gevo reevaluate {dir} --top 10 --seeds 10"),

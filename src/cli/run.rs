@@ -136,6 +136,14 @@ pub struct RunArgs {
     /// the oldest copy) [default: unlimited].
     #[arg(long)]
     pub max_duplicates: Option<usize>,
+    /// At the end of the campaign, re-train the top `--final-top` distinct programs with this
+    /// many fresh seeds on the training and held-out tasks (as `gevo reevaluate`); stored in
+    /// the settings, so `gevo resume` does it too.
+    #[arg(long)]
+    pub final_seeds: Option<usize>,
+    /// Programs the final re-evaluation takes (with --final-seeds).
+    #[arg(long, default_value_t = 10, requires = "final_seeds")]
+    pub final_top: usize,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -343,6 +351,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         bail!("--max-duplicates must be at least 1 (omit it for no cap)");
     }
     config.max_duplicates = a.max_duplicates;
+    config.final_seeds = a.final_seeds;
+    config.final_top = a.final_top;
     let g = &mut config.guide;
     g.kind = a.guide;
     g.threshold = a.guide_threshold.unwrap_or(g.threshold);
@@ -361,6 +371,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     }
     config.validate()?;
     let evaluator = gevo::task::build_evaluator(space.clone(), &spec, &config.device)?;
+    config.held_out = gevo::domains::registry::domain_of_spec(&spec)?.held_out_tasks(&spec)?;
     if spec.csv.is_some() && evaluator.space().inputs.is_empty() {
         bail!(
             "{}: the CSV has no input columns besides the target `{}`",
@@ -466,5 +477,29 @@ fn drive(campaign: &mut Campaign, quiet: bool) -> anyhow::Result<()> {
         None => println!("no candidate evaluated successfully"),
     }
     println!("archive: {}", campaign.archive().dir().display());
+    final_reevaluation(campaign, quiet)
+}
+
+/// `--final-seeds S`: the final re-evaluation of a finished campaign (a stopped one is
+/// re-evaluated when its resume finishes).
+fn final_reevaluation(campaign: &Campaign, quiet: bool) -> anyhow::Result<()> {
+    let config = campaign.config();
+    let Some(seeds) = config.final_seeds else {
+        return Ok(());
+    };
+    let finished = campaign.archive().state()?.is_some_and(|s| s.finished);
+    if !finished {
+        return Ok(());
+    }
+    let req = super::reevaluate::Request {
+        top: config.final_top,
+        seeds,
+        task: None,
+        workers: config.workers,
+        quiet,
+    };
+    println!();
+    let report = super::reevaluate::run_on(campaign.archive(), config, &req)?;
+    super::reevaluate::print_report(&report);
     Ok(())
 }

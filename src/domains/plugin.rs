@@ -123,6 +123,18 @@ pub trait Domain: Sync {
         spec: &TaskSpec,
         device: &str,
     ) -> Result<Arc<dyn Evaluator>, EvaluatorError>;
+    /// The held-out tasks of `spec` that its evaluator does not score, each as a one-task
+    /// spec: `gevo reevaluate` builds an evaluator for each and reports their scores as the
+    /// held-out score. Default: none (a domain whose evaluator scores its held-out tasks
+    /// itself, as the optimizer's test score, or that has none). RL losses: the `held_out`
+    /// lists of the task files.
+    ///
+    /// # Errors
+    /// Malformed task files, unknown held-out names (naming the file that lists them).
+    fn held_out_tasks(&self, spec: &TaskSpec) -> Result<Vec<TaskSpec>, EvaluatorError> {
+        let _ = spec;
+        Ok(vec![])
+    }
     /// Seed programs of its shipped space, as (name, JSON text).
     fn seeds(&self) -> Vec<(String, String)> {
         crate::catalog::seeds(self.default_space())

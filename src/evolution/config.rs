@@ -66,6 +66,24 @@ pub struct CampaignConfig {
     /// unlimited.
     #[serde(default)]
     pub max_duplicates: Option<usize>,
+    /// The held-out tasks of the task set, resolved when the campaign was created (each a
+    /// one-task spec with its file's text, so the archive stays self-contained). Never part of
+    /// fitness; trained only by the final re-evaluation. Empty for domains without a separate
+    /// held-out set and in archives written before it existed (`gevo reevaluate` then resolves
+    /// the task files' `held_out` lists again).
+    #[serde(default)]
+    pub held_out: Vec<TaskSpec>,
+    /// Re-evaluate the top programs at the end of `gevo run`/`gevo resume` with this many
+    /// fresh seeds (`--final-seeds S`, at least 1); `None`: no final re-evaluation.
+    #[serde(default)]
+    pub final_seeds: Option<usize>,
+    /// How many distinct programs the final re-evaluation takes (`--final-top K`, at least 1).
+    #[serde(default = "default_final_top")]
+    pub final_top: usize,
+}
+
+fn default_final_top() -> usize {
+    10
 }
 
 fn default_eval_seeds() -> usize {
@@ -100,6 +118,9 @@ impl CampaignConfig {
             max_evaluations: None,
             eval_seeds: default_eval_seeds(),
             max_duplicates: None,
+            held_out: vec![],
+            final_seeds: None,
+            final_top: default_final_top(),
         }
     }
 }
@@ -172,6 +193,16 @@ impl CampaignConfig {
         if self.fec.aggregate == 0 {
             return fail("--fec-aggregate", "must be at least 1", &self.fec.aggregate);
         }
+        if self.final_seeds == Some(0) {
+            return fail(
+                "--final-seeds",
+                "must be at least 1 (omit it for no final re-evaluation)",
+                &0,
+            );
+        }
+        if self.final_top == 0 {
+            return fail("--final-top", "must be at least 1", &self.final_top);
+        }
         if let HurdleConfig::RollingPercentile { percentile } = self.hurdle
             && !(0.0..=100.0).contains(&percentile)
         {
@@ -199,13 +230,22 @@ mod tests {
         );
         let mut v = serde_json::to_value(&c).unwrap();
         let obj = v.as_object_mut().unwrap();
-        for field in ["guide", "max_evaluations", "eval_seeds", "max_duplicates"] {
+        for field in [
+            "guide",
+            "max_evaluations",
+            "eval_seeds",
+            "max_duplicates",
+            "held_out",
+            "final_seeds",
+            "final_top",
+        ] {
             assert!(obj.remove(field).is_some(), "{field}");
         }
         let back: CampaignConfig = serde_json::from_value(v).unwrap();
         assert_eq!(back, c);
         assert!(!back.guide.enabled());
         assert_eq!((back.eval_seeds, back.max_duplicates), (1, None));
+        assert_eq!((back.final_seeds, back.final_top), (None, 10));
     }
 
     #[test]
@@ -229,6 +269,12 @@ mod tests {
         let mut c = ok.clone();
         c.fec.mantissa_bits = 53;
         assert_eq!(c.validate().unwrap_err().flag, "--fingerprint-bits");
+        let mut c = ok.clone();
+        c.final_seeds = Some(0);
+        assert_eq!(c.validate().unwrap_err().flag, "--final-seeds");
+        let mut c = ok.clone();
+        c.final_top = 0;
+        assert_eq!(c.validate().unwrap_err().flag, "--final-top");
         let mut c = ok;
         c.hurdle = HurdleConfig::RollingPercentile { percentile: 100.5 };
         assert_eq!(c.validate().unwrap_err().flag, "--hurdle-percentile");

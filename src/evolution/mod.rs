@@ -5,6 +5,7 @@ pub mod campaign;
 pub mod config;
 pub mod hurdle;
 pub mod population;
+pub mod reevaluation;
 mod scheduler;
 pub mod seeds;
 

@@ -38,4 +38,8 @@ impl Domain for RlLossDomain {
     ) -> Result<Arc<dyn Evaluator>, EvaluatorError> {
         super::build_evaluator(space, spec, device)
     }
+
+    fn held_out_tasks(&self, spec: &TaskSpec) -> Result<Vec<TaskSpec>, EvaluatorError> {
+        super::held_out_specs(spec)
+    }
 }

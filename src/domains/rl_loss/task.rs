@@ -4,6 +4,7 @@
 //! ```toml
 //! domain = "rl_loss"
 //! name = "cartpole"
+//! held_out = ["acrobot", "mountaincar"]   # trained only by `gevo reevaluate`
 //! [environment]
 //! id = "CartPole-v1"
 //! max_episode_steps = 200
@@ -57,6 +58,14 @@ pub struct RlLossTask {
     /// One-line description.
     #[serde(default)]
     pub description: String,
+    /// Held-out tasks: names of other `rl_loss` task files (shipped names, or paths relative to
+    /// this file). The union of the lists of a task set, minus its training tasks, is the
+    /// set's held-out set ([`super::held_out_specs`]). Held-out environments are never part
+    /// of fitness and are not trained during a campaign: each is a full DQN training, so only
+    /// `gevo reevaluate` (or `gevo run --final-seeds`) trains them (Co-Reyes et al. 2021, §4:
+    /// losses are judged on environments they never saw).
+    #[serde(default)]
+    pub held_out: Vec<String>,
     /// The environment.
     pub environment: EnvironmentSpec,
     /// Inner-loop settings.
