@@ -225,7 +225,7 @@ mod tests {
     use super::super::Environment;
     use super::super::test_support::{load_fixture, replay};
     use super::*;
-    use crate::envs::EnvError;
+    use super::super::EnvError;
 
     #[test]
     fn matches_minigrid_fixture_with_recorded_obstacle_moves() {

@@ -52,7 +52,7 @@ mod tests {
     use super::super::grid::Action;
     use super::super::test_support::{ALL_ACTIONS, replay_plain, shortest_solution};
     use super::*;
-    use crate::envs::EnvError;
+    use super::super::EnvError;
     use rand::SeedableRng;
 
     #[test]
