@@ -222,10 +222,10 @@ impl DynamicObstacles {
 mod tests {
     use std::collections::HashMap;
 
+    use super::super::EnvError;
     use super::super::Environment;
     use super::super::test_support::{load_fixture, replay};
     use super::*;
-    use super::super::EnvError;
 
     #[test]
     fn matches_minigrid_fixture_with_recorded_obstacle_moves() {

@@ -48,11 +48,11 @@ impl Task for EmptyTask {
 
 #[cfg(test)]
 mod tests {
+    use super::super::EnvError;
     use super::super::Environment;
     use super::super::grid::Action;
     use super::super::test_support::{ALL_ACTIONS, replay_plain, shortest_solution};
     use super::*;
-    use super::super::EnvError;
     use rand::SeedableRng;
 
     #[test]

@@ -695,7 +695,7 @@ fn a_panicking_evaluation_is_recorded_as_panicked_with_its_message() {
             }
         }
         assert!(
-            panicked > 0 && campaign.top().len() > 0,
+            panicked > 0 && !campaign.top().is_empty(),
             "{panicked} panicked"
         );
         let all = rs.iter().filter(|r| r.outcome == Outcome::Panicked).count() as u64;
