@@ -5,7 +5,8 @@
 //!   (id → record), `state` (the resumable [`CampaignState`]) and `pending` (finished evaluations
 //!   of a deterministic batch not yet committed; reused on resume) and `guide` (the
 //!   discriminator's [`GuideSnapshot`](crate::guide::GuideSnapshot), committed atomically with
-//!   the state; absent when the campaign runs no guide),
+//!   the state; absent when the campaign runs no guide) and `messages` (id → why the candidate
+//!   failed, in words: a panic's message),
 //! - `live.json`: the live summary for readers while the campaign runs,
 //! - `campaign.json`: the campaign settings, for people.
 //!
@@ -476,6 +477,60 @@ impl Archive {
     /// Whether the archive has no records.
     pub fn is_empty(&self) -> bool {
         self.candidates.is_empty()
+    }
+}
+
+/// Settings updates and failure messages (kept in their own tree so that the record layout
+/// does not change).
+impl Archive {
+    /// Replaces the stored campaign settings (meta `config` and `campaign.json`), as
+    /// `gevo resume --budget` does when it raises the budget; flushed at once.
+    ///
+    /// # Errors
+    /// [`ArchiveError::ReadOnly`] on a read-only archive; database and file errors.
+    pub fn put_config_json(&self, config_json: &str) -> Result<(), ArchiveError> {
+        self.writable()?;
+        self.meta
+            .insert("config", config_json.as_bytes())
+            .map_err(|e| self.corrupt(e))?;
+        self.meta.flush().map_err(|e| self.corrupt(e))?;
+        std::fs::write(self.dir.join("campaign.json"), config_json).map_err(|source| {
+            ArchiveError::Io {
+                path: self.dir.clone(),
+                source,
+            }
+        })
+    }
+
+    fn messages(&self) -> Result<sled::Tree, ArchiveError> {
+        self.db
+            .open_tree("messages")
+            .map_err(|e| self.corrupt(format!("tree `messages`: {e}")))
+    }
+
+    /// Stores why candidate `id` failed, in words (the panic message of an evaluator that
+    /// panicked); written with the next commit's flush.
+    ///
+    /// # Errors
+    /// [`ArchiveError::ReadOnly`] on a read-only archive; database errors.
+    pub fn put_message(&self, id: u64, message: &str) -> Result<(), ArchiveError> {
+        self.writable()?;
+        self.messages()?
+            .insert(key(id), message.as_bytes())
+            .map_err(|e| self.corrupt(e))?;
+        Ok(())
+    }
+
+    /// Why candidate `id` failed, when the campaign stored a message for it.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub fn message(&self, id: u64) -> Result<Option<String>, ArchiveError> {
+        Ok(self
+            .messages()?
+            .get(key(id))
+            .map_err(|e| self.corrupt(e))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 }
 

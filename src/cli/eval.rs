@@ -52,7 +52,8 @@ impl SeedArgs {
 /// Arguments of `gevo eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The loss program (.json), e.g. search_spaces/rl_loss/seeds/dqn.json or an export.
+    /// The program: a .json file (an export, or a file under search_spaces/<space>/seeds) or
+    /// the name of a seed program of --space, as for `run --bootstrap` (e.g. dqn).
     pub program: PathBuf,
     /// Task, seeds, device, output.
     #[command(flatten)]
@@ -139,9 +140,26 @@ fn eval_generic(
     Ok(())
 }
 
+/// Loads `path`, or, when no such file exists, the seed program of that name shipped with
+/// `space`.
+pub fn load_program(path: &std::path::Path, space: &str) -> anyhow::Result<Program> {
+    if !path.exists()
+        && let Some(name) = path.to_str()
+        && let Some((_, text)) = gevo::catalog::seeds(space)
+            .into_iter()
+            .find(|(n, _)| n == name)
+    {
+        return Ok(Program::from_json(
+            &text,
+            &format!("seed program `{name}` of space `{space}`"),
+        )?);
+    }
+    Ok(Program::load(path)?)
+}
+
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let a = &args.run;
-    let program = Program::load(&args.program)?;
+    let program = load_program(&args.program, &a.space)?;
     let src = gevo::catalog::space(&a.space)
         .ok_or_else(|| anyhow!("unknown search space `{}`", a.space))?;
     let space = SearchSpace::from_toml(&src.text, &src.origin)?;

@@ -47,7 +47,8 @@ pub enum Command {
     /// Export a candidate (or a program file) as PyTorch, JAX, NumPy or burn code, LaTeX, DOT, SVG
     /// or JSON.
     Export(export::ExportArgs),
-    /// Re-train an RL loss program under several seeds and report its scores.
+    /// Re-evaluate a program (a file or a seed's name) under several seeds and report its
+    /// scores, in any space (RL losses: per-task normalized scores and learning curves).
     Eval(eval::EvalArgs),
     /// Plot a campaign: fitness vs. evaluations and wall-clock, cache hits, hurdle stops, and
     /// the hall of fame (SVG and PNG).
@@ -101,6 +102,8 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The summary and the resume command are already printed.
+        Err(ref e) if let Some(i) = e.downcast_ref::<run::Interrupted>() => ExitCode::from(i.code),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -3,12 +3,76 @@
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use gevo::archive::{Archive, CandidateRecord, Stats};
-use gevo::evolution::{Campaign, CampaignConfig, CampaignObserver, HurdleConfig};
+use gevo::evolution::{
+    Campaign, CampaignConfig, CampaignObserver, HurdleConfig, RunEnd, StopSignal,
+};
 use gevo::guide::{GuideKind, RetryFrom};
 use gevo::program::space::SearchSpace;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// How long a stopped campaign waits for its in-flight evaluations at most (less when the
+/// campaign's time limit is shorter).
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// A campaign stopped by SIGINT or SIGTERM: the summary and the resume command are printed;
+/// the process exits with `code` (128 + the signal number, as shells report it).
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by a signal")]
+pub struct Interrupted {
+    /// The exit status: 130 (SIGINT) or 143 (SIGTERM).
+    pub code: u8,
+}
+
+/// Stop requests from SIGINT/SIGTERM: the first sets the flag, a second one exits at once
+/// with 128 + the signal number (the archive stays resumable: sled is crash-safe).
+struct Signals {
+    stop: Arc<AtomicBool>,
+    which: Arc<AtomicUsize>,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Signals> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let which = Arc::new(AtomicUsize::new(0));
+        #[cfg(unix)]
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // Order matters: the exit must see the flag as the previous signal left it.
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&stop))
+                .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
+                .and_then(|_| {
+                    signal_hook::flag::register_usize(sig, Arc::clone(&which), sig as usize)
+                })
+                .context("cannot install the SIGINT/SIGTERM handlers")?;
+        }
+        Ok(Signals { stop, which })
+    }
+
+    /// The name and exit status of the signal received.
+    fn received(&self) -> (&'static str, u8) {
+        #[cfg(unix)]
+        if self.which.load(Ordering::SeqCst) == signal_hook::consts::SIGTERM as usize {
+            return ("SIGTERM", 143);
+        }
+        ("SIGINT", 130)
+    }
+}
+
+/// A shell word for `p` (quoted when it holds anything but safe characters).
+fn shell_word(p: &Path) -> String {
+    let s = p.display().to_string();
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
 
 /// Arguments of `gevo run`.
 #[derive(Debug, Args)]
@@ -30,14 +94,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub archive: Option<PathBuf>,
     /// Candidates to try, initial population and cache hits included [default: 1000, or the
-    /// task's `default_budget`].
+    /// task file's `[campaign] budget`].
     #[arg(long)]
     pub budget: Option<u64>,
-    /// Population size P [default: 100, or the task's `default_population`].
+    /// Population size P [default: 100, or the task file's `[campaign] population`].
     #[arg(long)]
     pub population: Option<usize>,
     /// Tournament size T, sampled with replacement; 1 = random search [default: 25, or the
-    /// task's `tournament`].
+    /// task file's `[campaign] tournament`].
     #[arg(long)]
     pub tournament: Option<usize>,
     /// Parallel evaluations [default: number of CPU cores].
@@ -184,6 +248,16 @@ impl Progress {
 }
 
 impl CampaignObserver for Progress {
+    fn on_stop(&mut self, in_flight: usize, grace: Duration) {
+        self.bar.suspend(|| {
+            eprintln!(
+                "gevo: stopping: no new candidates; waiting up to {:.0} s for {in_flight} \
+                 evaluation(s) in flight (press Ctrl-C again to abort at once)",
+                grace.as_secs_f64()
+            )
+        });
+    }
+
     fn on_insert(&mut self, _: &CandidateRecord, stats: &Stats, _: u64) {
         self.bar.set_position(stats.candidates);
         if stats.candidates.is_multiple_of(8) || stats.candidates < 8 {
@@ -212,7 +286,24 @@ fn default_dir(space: &str, task: &str) -> PathBuf {
             }
         })
         .collect();
-    PathBuf::from("archive").join(format!("{space}-{task}-{stamp}"))
+    let base = format!("{space}-{task}-{stamp}");
+    // Campaigns started in the same second get -2, -3, …; `create_dir` (not `_all`) reserves
+    // the name atomically, so two processes never share a directory, nor reuse an old one.
+    let parent = PathBuf::from("archive");
+    let _ = std::fs::create_dir_all(&parent);
+    for n in 1.. {
+        let dir = parent.join(if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        });
+        match std::fs::create_dir(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            // Other errors surface when the archive is created in it.
+            _ => return dir,
+        }
+    }
+    parent.join(base)
 }
 
 fn resolve_seeds(space: &str, which: &str) -> anyhow::Result<Vec<(String, String)>> {
@@ -422,6 +513,11 @@ pub fn resume(a: ResumeArgs) -> anyhow::Result<()> {
     )?;
     let evaluator = gevo::task::build_evaluator(space, &config.task, &config.device)?;
     let mut campaign = Campaign::resume(config, Arc::clone(&evaluator), archive)?;
+    if a.budget.is_some() {
+        // Readers (`inspect`) take the budget from the stored settings.
+        let json = serde_json::to_string_pretty(campaign.config())?;
+        campaign.archive().put_config_json(&json)?;
+    }
     if !a.quiet {
         eprintln!(
             "gevo: resuming {} at {}/{} candidates",
@@ -434,8 +530,13 @@ pub fn resume(a: ResumeArgs) -> anyhow::Result<()> {
 }
 
 fn drive(campaign: &mut Campaign, quiet: bool) -> anyhow::Result<()> {
+    let signals = Signals::install()?;
+    let grace = campaign.config().time_limit_secs.map_or(STOP_GRACE, |t| {
+        STOP_GRACE.min(Duration::from_secs_f64(t.max(0.0)))
+    });
+    campaign.set_stop(StopSignal::new(Arc::clone(&signals.stop), grace));
     let mut progress = Progress::new(campaign.config().budget, campaign.stats().candidates, quiet);
-    campaign.run(&mut progress)?;
+    let end = campaign.run(&mut progress)?;
     progress.bar.finish();
     let s = campaign.stats();
     println!(
@@ -477,6 +578,24 @@ fn drive(campaign: &mut Campaign, quiet: bool) -> anyhow::Result<()> {
         None => println!("no candidate evaluated successfully"),
     }
     println!("archive: {}", campaign.archive().dir().display());
+    if let RunEnd::Stopped { abandoned } = end {
+        let (name, code) = signals.received();
+        println!(
+            "stopped by {name} at {}/{} candidates{}; continue with:",
+            s.candidates,
+            campaign.config().budget,
+            if abandoned > 0 {
+                format!(" ({abandoned} unfinished evaluation(s) abandoned, re-run on resume)")
+            } else {
+                String::new()
+            }
+        );
+        println!("  gevo resume {}", shell_word(campaign.archive().dir()));
+        return Err(Interrupted { code }.into());
+    }
+    if campaign.top().is_empty() {
+        bail!("{}", no_success(campaign));
+    }
     final_reevaluation(campaign, quiet)
 }
 
@@ -502,4 +621,25 @@ fn final_reevaluation(campaign: &Campaign, quiet: bool) -> anyhow::Result<()> {
     let report = super::reevaluate::run_on(campaign.archive(), config, &req)?;
     super::reevaluate::print_report(&report);
     Ok(())
+}
+
+/// Why a campaign that finished its budget has no successful candidate: the most common
+/// outcome of this session's candidates with its count, and the first panic's message.
+fn no_success(campaign: &Campaign) -> String {
+    let counts = campaign.failure_counts();
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let mut why = String::from("no candidate succeeded");
+    if let Some((outcome, n)) = counts.first() {
+        why += &format!(
+            "; the most common outcome was `{}` ({n} of {total} candidates of this run)",
+            outcome.name()
+        );
+    }
+    if let Some((id, message)) = campaign.first_panic() {
+        why += &format!(
+            "; candidate {id} panicked: {message} (`gevo show {} {id}`)",
+            shell_word(campaign.archive().dir())
+        );
+    }
+    why
 }

@@ -18,8 +18,11 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
+/// A record, its ancestors (parent first) and its failure message when the archive has one.
+type Loaded = (CandidateRecord, Vec<CandidateRecord>, Option<String>);
+
 /// Loads a record (from the archive, or from the live summary while a campaign runs).
-pub fn load_record(dir: &Path, id: u64) -> anyhow::Result<(CandidateRecord, Vec<CandidateRecord>)> {
+pub fn load_record(dir: &Path, id: u64) -> anyhow::Result<Loaded> {
     match Archive::open_read_only(dir) {
         Ok(a) => {
             let r = a.record(id)?.ok_or_else(|| {
@@ -40,24 +43,27 @@ pub fn load_record(dir: &Path, id: u64) -> anyhow::Result<(CandidateRecord, Vec<
                     None => break,
                 }
             }
-            Ok((r, lineage))
+            Ok((r, lineage, a.message(id)?))
         }
         Err(ArchiveError::Locked(_)) => {
             let live = LiveSummary::read(dir)?;
             let r = live.top.into_iter().find(|r| r.id == id).ok_or_else(|| {
                 anyhow!("{}: a campaign is running; candidate {id} is not among its live top candidates (try again when it stops)", dir.display())
             })?;
-            Ok((r, vec![]))
+            Ok((r, vec![], None))
         }
         Err(e) => Err(e.into()),
     }
 }
 
 pub fn show(a: ShowArgs) -> anyhow::Result<()> {
-    let (r, lineage) = load_record(&a.dir, a.id)?;
+    let (r, lineage, message) = load_record(&a.dir, a.id)?;
     let program = r.program();
     if a.json {
         let mut doc = record_json(&r);
+        if let Some(m) = &message {
+            doc["message"] = m.as_str().into();
+        }
         doc["program"] = serde_json::to_value(&program)?;
         let simplified = gevo::program::simplify::simplify(&program);
         doc["simplified"] = gevo::program::print::infix_top(&simplified).into();
@@ -96,6 +102,9 @@ pub fn show(a: ShowArgs) -> anyhow::Result<()> {
             ""
         }
     );
+    if let Some(m) = &message {
+        println!("message     {m}");
+    }
     println!(
         "size        {} live op nodes of {}",
         r.size,

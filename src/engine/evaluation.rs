@@ -21,6 +21,9 @@ pub enum Outcome {
     /// Rejected before training: it cannot learn anything (RL losses: the gradient with
     /// respect to the online Q-network is zero or non-finite on the probe batches).
     NoGradient,
+    /// The evaluator panicked (a bug in the evaluator or an op kernel, not in the candidate);
+    /// the archive keeps the panic message ([`crate::engine::EvalResult::panic`]).
+    Panicked,
 }
 
 impl Outcome {
@@ -34,6 +37,7 @@ impl Outcome {
             Outcome::Hurdle => "hurdle",
             Outcome::Invalid => "invalid",
             Outcome::NoGradient => "no_gradient",
+            Outcome::Panicked => "panicked",
         }
     }
 }

@@ -6,7 +6,7 @@
 use super::{Cost, EvalContext, Evaluation, Evaluator, Outcome};
 use crate::program::Program;
 use crate::program::print::infix_top;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One evaluation to run: everything a worker needs besides the evaluator itself.
 #[derive(Debug, Clone)]
@@ -31,6 +31,9 @@ pub struct EvalResult {
     pub seed_index: usize,
     /// What the evaluation gave (failures are outcomes here, never errors).
     pub evaluation: Evaluation,
+    /// The panic message when the evaluator panicked (the outcome is then
+    /// [`Outcome::Panicked`]); the campaign stores it in the archive with the candidate.
+    pub panic: Option<String>,
 }
 
 /// Why an executor cannot go on (evaluation failures are [`Outcome`]s, not errors).
@@ -61,22 +64,57 @@ pub trait Executor {
     /// # Errors
     /// The workers went away with evaluations in flight.
     fn next_result(&mut self) -> Result<Option<EvalResult>, ExecutorError>;
+    /// Like [`Self::next_result`], but gives up after about `timeout`, returning `None` (also
+    /// `None` when nothing is in flight: tell the two apart with [`Self::in_flight`]). A stopping
+    /// campaign waits through it, so that it can abandon evaluations that take too long. The
+    /// default blocks like `next_result`; executors that can wait with a deadline override it.
+    ///
+    /// # Errors
+    /// The workers went away with evaluations in flight.
+    fn next_result_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<EvalResult>, ExecutorError> {
+        let _ = timeout;
+        self.next_result()
+    }
 }
 
-/// Evaluates, turning a panic inside the evaluator into an `invalid` outcome so one bad
-/// candidate cannot stop (or hang) the campaign.
-pub fn evaluate_guarded(ev: &dyn Evaluator, p: &Program, ctx: &EvalContext) -> Evaluation {
+/// Evaluates, turning a panic inside the evaluator into a [`Outcome::Panicked`] outcome so one
+/// bad candidate cannot stop (or hang) the campaign; returns the panic message with it.
+pub fn evaluate_guarded(
+    ev: &dyn Evaluator,
+    p: &Program,
+    ctx: &EvalContext,
+) -> (Evaluation, Option<String>) {
     let start = Instant::now();
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ev.evaluate(p, ctx))).unwrap_or_else(
-        |_| {
-            tracing::error!("evaluation panicked; recorded as invalid: {}", infix_top(p));
-            Evaluation::failed(
-                Outcome::Invalid,
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ev.evaluate(p, ctx))) {
+        Ok(e) => (e, None),
+        Err(payload) => {
+            let message = panic_message(payload.as_ref());
+            tracing::error!(
+                "evaluation panicked ({message}); recorded as panicked: {}",
+                infix_top(p)
+            );
+            let e = Evaluation::failed(
+                Outcome::Panicked,
                 Cost {
                     wall_secs: start.elapsed().as_secs_f64(),
                     steps: 0,
                 },
-            )
-        },
-    )
+            );
+            (e, Some(message))
+        }
+    }
+}
+
+/// The text of a panic payload (`panic!` with a literal gives `&str`, with a format `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
 }

@@ -4,6 +4,7 @@ use super::Evaluator;
 use super::executor::{EvalRequest, EvalResult, Executor, ExecutorError, evaluate_guarded};
 use std::sync::Arc;
 use std::sync::mpsc;
+use std::time::Duration;
 
 /// Evaluates requests on `workers` threads of this process (threads `gevo-worker-<i>`).
 pub struct LocalExecutor {
@@ -53,11 +54,14 @@ impl Executor for LocalExecutor {
         let tx = self.tx.clone();
         self.in_flight += 1;
         self.pool.spawn(move || {
-            let evaluation = evaluate_guarded(ev.as_ref(), &request.program, &request.context);
+            let (evaluation, panic) =
+                evaluate_guarded(ev.as_ref(), &request.program, &request.context);
+            // The receiver is gone only when the campaign stopped and abandoned this evaluation.
             let _ = tx.send(EvalResult {
                 candidate: request.candidate,
                 seed_index: request.seed_index,
                 evaluation,
+                panic,
             });
         });
         Ok(())
@@ -73,6 +77,25 @@ impl Executor for LocalExecutor {
             .map_err(|_| ExecutorError::Disconnected(self.in_flight))?;
         self.in_flight -= 1;
         Ok(Some(r))
+    }
+
+    fn next_result_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<EvalResult>, ExecutorError> {
+        if self.in_flight == 0 {
+            return Ok(None);
+        }
+        match self.rx.recv_timeout(timeout) {
+            Ok(r) => {
+                self.in_flight -= 1;
+                Ok(Some(r))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(ExecutorError::Disconnected(self.in_flight))
+            }
+        }
     }
 }
 
@@ -109,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn every_request_comes_back_once_and_a_panic_is_an_invalid_outcome() {
+    fn every_request_comes_back_once_and_a_panic_is_recorded_with_its_message() {
         let space = crate::catalog::load_space("symbolic_regression")
             .unwrap()
             .with_task_inputs(&["x".to_string()]);
@@ -137,15 +160,25 @@ mod tests {
         let mut got = vec![];
         while let Some(r) = ex.next_result().unwrap() {
             assert_eq!(r.seed_index, (r.candidate % 2) as usize);
-            got.push((r.candidate, r.evaluation.fitness, r.evaluation.outcome));
+            got.push((
+                r.candidate,
+                r.evaluation.fitness,
+                r.evaluation.outcome,
+                r.panic,
+            ));
         }
         got.sort_by_key(|g| g.0);
         assert_eq!(got.len(), 10);
-        for (id, fitness, outcome) in got {
+        for (id, fitness, outcome, panic) in got {
             if id == 13 {
-                assert_eq!((fitness, outcome), (None, Outcome::Invalid));
+                assert_eq!((fitness, outcome), (None, Outcome::Panicked));
+                let message = panic.unwrap();
+                assert!(message.contains("unlucky"), "{message}");
             } else {
-                assert_eq!((fitness, outcome), (Some(id as f64), Outcome::Ok));
+                assert_eq!(
+                    (fitness, outcome, panic),
+                    (Some(id as f64), Outcome::Ok, None)
+                );
             }
         }
         assert_eq!(ex.in_flight(), 0);

@@ -57,6 +57,15 @@ pub enum EnvError {
         /// Length of the environment's state (`state().len()`).
         expected: usize,
     },
+    /// `set_state` was given a state vector of the right length whose content is not a state
+    /// of the environment (a MiniGrid agent inside a wall, an obstacle off its cell, …).
+    #[error("{env}: invalid state: {reason}")]
+    InvalidState {
+        /// Gymnasium id of the environment.
+        env: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An action `>= num_actions()` was given (reported by [`check_action`]).
     #[error("{env}: action {action} out of range (the environment has {num_actions} actions)")]
     ActionOutOfRange {

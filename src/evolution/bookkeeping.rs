@@ -31,6 +31,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub trait CampaignObserver {
     /// Called after each insertion.
     fn on_insert(&mut self, record: &CandidateRecord, stats: &Stats, budget: u64);
+    /// Called once when the campaign sees a stop request ([`super::campaign::StopSignal`]),
+    /// with the evaluations still in flight and how long it waits for them.
+    fn on_stop(&mut self, in_flight: usize, grace: Duration) {
+        let _ = (in_flight, grace);
+    }
 }
 
 /// A no-op observer.
@@ -75,6 +80,14 @@ pub(super) struct Bookkeeping {
     pub(super) stats: Stats,
     pub(super) top: Vec<CandidateRecord>,
     unsaved: Vec<CandidateRecord>,
+    /// Panic messages of candidates whose evaluation panicked, until they are recorded.
+    panics: HashMap<u64, String>,
+    /// Panic messages of recorded candidates, written with the next commit.
+    unsaved_messages: Vec<(u64, String)>,
+    /// Candidates inserted in this session per outcome other than `ok`.
+    pub(super) failure_counts: HashMap<Outcome, u64>,
+    /// The first panic recorded in this session: candidate id and message.
+    pub(super) first_panic: Option<(u64, String)>,
     wall_base: f64,
     started: Instant,
     last_commit: Instant,
@@ -116,6 +129,10 @@ impl Bookkeeping {
             stats: Stats::default(),
             top: vec![],
             unsaved: vec![],
+            panics: HashMap::new(),
+            unsaved_messages: vec![],
+            failure_counts: HashMap::new(),
+            first_panic: None,
             wall_base: 0.0,
             started: now,
             last_commit: now,
@@ -475,8 +492,20 @@ impl Bookkeeping {
         r.details = e.details;
         r.outcome = e.outcome;
         r.cost = e.cost;
+        if let Some(m) = self.panics.remove(&p.id) {
+            if self.first_panic.is_none() {
+                self.first_panic = Some((p.id, m.clone()));
+            }
+            self.unsaved_messages.push((p.id, m));
+        }
         self.programs.insert(p.id, p.program);
         r
+    }
+
+    /// Keeps the panic message of one of candidate `id`'s evaluations (the first one wins
+    /// under `--eval-seeds`) until the candidate is recorded.
+    pub(super) fn note_panic(&mut self, id: u64, message: String) {
+        self.panics.entry(id).or_insert(message);
     }
 
     /// Inserts a record that was archived but not yet part of the committed state.
@@ -512,6 +541,9 @@ impl Bookkeeping {
         r.seq = self.inserted;
         self.inserted += 1;
         self.stats.count(&r);
+        if r.outcome != Outcome::Ok {
+            *self.failure_counts.entry(r.outcome).or_default() += 1;
+        }
         self.stats.wall_secs = self.wall_base + self.started.elapsed().as_secs_f64();
         if let Some(old) = self.population.push(Member {
             id: r.id,
@@ -548,6 +580,9 @@ impl Bookkeeping {
     /// Writes the unsaved records and the state (and, when due or finished, the live summary).
     pub(super) fn commit(&mut self, finished: bool) -> Result<(), ArchiveError> {
         self.stats.wall_secs = self.wall_base + self.started.elapsed().as_secs_f64();
+        for (id, m) in self.unsaved_messages.drain(..) {
+            self.archive.put_message(id, &m)?;
+        }
         self.archive.put_records(&self.unsaved)?;
         self.unsaved.clear();
         let finished = finished && self.budget_spent();

@@ -16,12 +16,53 @@
 use super::bookkeeping::Bookkeeping;
 pub use super::bookkeeping::CampaignObserver;
 use super::config::CampaignConfig;
-use super::scheduler;
+use super::scheduler::{self, Ended};
 use crate::archive::{Archive, ArchiveError, CandidateRecord, Stats};
-use crate::engine::{Evaluator, Executor, ExecutorError, LocalExecutor};
+use crate::engine::{Evaluator, Executor, ExecutorError, LocalExecutor, Outcome};
 use crate::guide::OnlineDiscriminator;
 use crate::program::{Program, ProgramError};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// A request to stop a running campaign early, e.g. set by a SIGINT handler. The campaign
+/// polls it (every 0.1 s while it waits for results): once set, no child is proposed any more,
+/// evaluations in flight are waited for up to `grace`, then abandoned; the archive is
+/// committed and stays resumable (`gevo resume` re-runs what was abandoned).
+#[derive(Debug, Clone)]
+pub struct StopSignal {
+    flag: Arc<AtomicBool>,
+    grace: Duration,
+}
+
+impl StopSignal {
+    /// A signal raised by setting `flag`; in-flight evaluations get `grace` to finish.
+    pub fn new(flag: Arc<AtomicBool>, grace: Duration) -> Self {
+        StopSignal { flag, grace }
+    }
+
+    /// Whether a stop was requested.
+    pub fn requested(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    /// How long in-flight evaluations may take to finish after a stop request.
+    pub fn grace(&self) -> Duration {
+        self.grace
+    }
+}
+
+/// How [`Campaign::run`] ended (errors aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The budget (candidates or `max_evaluations`) is spent.
+    Finished,
+    /// Stopped by its [`StopSignal`] before the budget was spent.
+    Stopped {
+        /// Evaluations still running after the grace period, not recorded (re-run on resume).
+        abandoned: usize,
+    },
+}
 
 /// Why a campaign cannot start or go on (a failing candidate is an outcome, never an error).
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +96,7 @@ pub enum CampaignError {
 /// A running campaign.
 pub struct Campaign {
     book: Bookkeeping,
+    stop: Option<StopSignal>,
 }
 
 impl Campaign {
@@ -84,6 +126,7 @@ impl Campaign {
         let seeds = parse_seeds(&config, evaluator.as_ref())?;
         Ok(Campaign {
             book: Bookkeeping::new(config, evaluator, archive, seeds),
+            stop: None,
         })
     }
 
@@ -128,20 +171,48 @@ impl Campaign {
         &self.book.top
     }
 
-    /// Runs until the budget is spent, evaluating on `config.workers` local threads.
+    /// Makes the campaign stoppable by `stop` (see [`StopSignal`]).
+    pub fn set_stop(&mut self, stop: StopSignal) {
+        self.stop = Some(stop);
+    }
+
+    /// How many candidates inserted in this session (since `new` or `resume`) ended with each
+    /// outcome other than `ok`, most frequent first (ties by name).
+    pub fn failure_counts(&self) -> Vec<(Outcome, u64)> {
+        let mut v: Vec<(Outcome, u64)> = self
+            .book
+            .failure_counts
+            .iter()
+            .map(|(o, n)| (*o, *n))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.name().cmp(b.0.name())));
+        v
+    }
+
+    /// The first candidate of this session whose evaluation panicked, with the panic message
+    /// (also stored in the archive: [`Archive::message`]).
+    pub fn first_panic(&self) -> Option<(u64, &str)> {
+        self.book
+            .first_panic
+            .as_ref()
+            .map(|(id, m)| (*id, m.as_str()))
+    }
+
+    /// Runs until the budget is spent (or the [`StopSignal`] is raised), evaluating on
+    /// `config.workers` local threads.
     ///
     /// # Errors
     /// Archive write failures, worker threads that cannot start (evaluation failures are
     /// outcomes, not errors).
-    pub fn run(&mut self, observer: &mut dyn CampaignObserver) -> Result<(), CampaignError> {
+    pub fn run(&mut self, observer: &mut dyn CampaignObserver) -> Result<RunEnd, CampaignError> {
         let mut executor =
             LocalExecutor::new(Arc::clone(&self.book.evaluator), self.book.config.workers)?;
         self.run_with(&mut executor, observer)
     }
 
-    /// Runs until the budget is spent, evaluating through `executor` (which must evaluate
-    /// with an evaluator equivalent to the campaign's). Asynchronous mode keeps
-    /// `executor.capacity()` evaluations in flight.
+    /// Runs until the budget is spent (or the [`StopSignal`] is raised), evaluating through
+    /// `executor` (which must evaluate with an evaluator equivalent to the campaign's).
+    /// Asynchronous mode keeps `executor.capacity()` evaluations in flight.
     ///
     /// # Errors
     /// Archive write failures, an executor that cannot go on.
@@ -149,14 +220,26 @@ impl Campaign {
         &mut self,
         executor: &mut dyn Executor,
         observer: &mut dyn CampaignObserver,
-    ) -> Result<(), CampaignError> {
-        if self.book.config.deterministic {
-            scheduler::run_deterministic(&mut self.book, executor, observer)?;
+    ) -> Result<RunEnd, CampaignError> {
+        let stop = self.stop.as_ref();
+        let ended = if self.book.config.deterministic {
+            scheduler::run_deterministic(&mut self.book, executor, observer, stop)?
         } else {
-            scheduler::run_async(&mut self.book, executor, observer)?;
-        }
-        self.book.commit(true)?;
-        Ok(())
+            scheduler::run_async(&mut self.book, executor, observer, stop)?
+        };
+        Ok(match ended {
+            Ended::Finished => {
+                self.book.commit(true)?;
+                RunEnd::Finished
+            }
+            Ended::Stopped(abandoned) => {
+                self.book.commit(true)?;
+                RunEnd::Stopped { abandoned }
+            }
+            // The state after the batch's proposals is not a batch boundary: keep the last
+            // committed one, as after a kill.
+            Ended::AbandonedBatch(abandoned) => RunEnd::Stopped { abandoned },
+        })
     }
 }
 

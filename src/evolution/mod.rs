@@ -9,7 +9,7 @@ pub mod reevaluation;
 mod scheduler;
 pub mod seeds;
 
-pub use campaign::{Campaign, CampaignError, CampaignObserver};
+pub use campaign::{Campaign, CampaignError, CampaignObserver, RunEnd, StopSignal};
 pub use config::{CampaignConfig, TaskSpec};
 pub use hurdle::HurdleConfig;
 pub use population::{Member, Population};

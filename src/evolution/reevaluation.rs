@@ -212,7 +212,10 @@ pub fn run(
             time_limit: plan.time_limit,
         };
         pool.spawn(move || {
-            let e = evaluate_guarded(evaluator.as_ref(), &program, &ctx);
+            let (e, panic) = evaluate_guarded(evaluator.as_ref(), &program, &ctx);
+            if let Some(message) = panic {
+                tracing::error!("re-evaluation run panicked (scored as failed): {message}");
+            }
             let _ = tx.send(((k, c, t), seed, e));
         });
     }

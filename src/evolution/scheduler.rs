@@ -13,11 +13,69 @@
 //! combined by [`super::seeds`]. Budgets and `max_evaluations` count candidates, not seeds.
 
 use super::bookkeeping::{Bookkeeping, CampaignObserver, Proposal};
-use super::campaign::CampaignError;
+use super::campaign::{CampaignError, StopSignal};
 use super::seeds::SeedResults;
 use crate::engine::{EvalResult, Evaluation, Executor, ExecutorError};
 use crate::hashing::fec::{FecEntry, Lookup};
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How often a campaign that can be stopped looks at its stop signal while it waits.
+const STOP_POLL: Duration = Duration::from_millis(100);
+
+/// How a scheduler run ended.
+pub(super) enum Ended {
+    /// The budget is spent.
+    Finished,
+    /// Stopped on request; this many candidates in flight were abandoned.
+    Stopped(usize),
+    /// Stopped on request in deterministic mode in the middle of a batch, which was abandoned
+    /// (this many candidates unfinished): nothing may be committed past the last boundary.
+    AbandonedBatch(usize),
+}
+
+/// Watches the stop signal: when the stop was first seen.
+struct Stopping<'a> {
+    signal: Option<&'a StopSignal>,
+    since: Option<Instant>,
+}
+
+impl<'a> Stopping<'a> {
+    fn new(signal: Option<&'a StopSignal>) -> Self {
+        Stopping {
+            signal,
+            since: None,
+        }
+    }
+
+    /// Whether a stop was requested (telling the observer the first time).
+    fn requested(&mut self, in_flight: usize, observer: &mut dyn CampaignObserver) -> bool {
+        if self.since.is_none()
+            && let Some(s) = self.signal.filter(|s| s.requested())
+        {
+            self.since = Some(Instant::now());
+            observer.on_stop(in_flight, s.grace());
+        }
+        self.since.is_some()
+    }
+
+    /// Whether the grace period for in-flight evaluations is over.
+    fn expired(&self) -> bool {
+        match (self.signal, self.since) {
+            (Some(s), Some(t)) => t.elapsed() >= s.grace(),
+            _ => false,
+        }
+    }
+
+    /// Waits for the next result: blocking without a stop signal, in short polls with one.
+    /// `Ok(None)` when nothing is in flight, or when a poll timed out (`in_flight() > 0`).
+    fn next(&self, executor: &mut dyn Executor) -> Result<Option<EvalResult>, ExecutorError> {
+        match self.signal {
+            None => executor.next_result(),
+            Some(_) => executor.next_result_timeout(STOP_POLL),
+        }
+    }
+}
 
 /// Evaluations at least this long are persisted as soon as they finish in deterministic mode.
 const PENDING_MIN_SECS: f64 = 0.05;
@@ -36,29 +94,42 @@ fn submit_seeds(
     Ok(n)
 }
 
-/// Files one seed's result with its candidate's; returns whether the candidate's last seed
-/// is in.
-fn file_result(seeds: Option<&mut SeedResults>, r: EvalResult) -> Result<bool, CampaignError> {
+/// Files one seed's result with its candidate's (a panic message with the bookkeeping);
+/// returns whether the candidate's last seed is in.
+fn file_result(
+    book: &mut Bookkeeping,
+    seeds: Option<&mut SeedResults>,
+    mut r: EvalResult,
+) -> Result<bool, CampaignError> {
     let s = seeds.ok_or(CampaignError::UnknownResult(r.candidate))?;
+    if let Some(m) = r.panic.take() {
+        book.note_panic(r.candidate, m);
+    }
     if !s.put(r.seed_index, r.evaluation) {
         return Err(CampaignError::UnknownResult(r.candidate));
     }
     Ok(s.complete())
 }
 
-/// Runs the asynchronous mode until the budget is spent.
+/// Runs the asynchronous mode until the budget is spent or a stop is requested. On a stop no
+/// child is proposed any more; evaluations in flight are waited for during the signal's grace
+/// period, then abandoned (their ids are lost, as after a kill).
 pub(super) fn run_async(
     book: &mut Bookkeeping,
     executor: &mut dyn Executor,
     observer: &mut dyn CampaignObserver,
-) -> Result<(), CampaignError> {
+    stop: Option<&StopSignal>,
+) -> Result<Ended, CampaignError> {
     let capacity = executor.capacity().max(1);
     let mut waiting: HashMap<u64, (Proposal, SeedResults)> = HashMap::new();
     // Requests in flight (one per seed of each waiting candidate).
     let mut requests = 0usize;
+    let mut stopping = Stopping::new(stop);
     loop {
+        let stopped = stopping.requested(waiting.len(), observer);
         // Count insertions, not ids: ids proposed but lost to a kill are never evaluated.
-        while requests < capacity
+        while !stopped
+            && requests < capacity
             && book.inserted + (waiting.len() as u64) < book.config.budget
             && book.evaluations_left(waiting.len() as u64)
         {
@@ -74,15 +145,23 @@ pub(super) fn run_async(
                 }
             }
         }
-        let Some(r) = executor.next_result()? else {
-            break;
+        let Some(r) = stopping.next(executor)? else {
+            if executor.in_flight() == 0 {
+                break;
+            }
+            if stopping.expired() {
+                return Ok(Ended::Stopped(waiting.len()));
+            }
+            continue;
         };
         requests = requests.saturating_sub(1);
         let id = r.candidate;
-        if !file_result(waiting.get_mut(&id).map(|w| &mut w.1), r)? {
+        if !file_result(book, waiting.get_mut(&id).map(|w| &mut w.1), r)? {
             continue;
         }
-        let (p, seeds) = waiting.remove(&id).expect("the candidate is waiting");
+        let Some((p, seeds)) = waiting.remove(&id) else {
+            return Err(CampaignError::UnknownResult(id));
+        };
         let rec = book.record_evaluated(p, seeds.combine());
         book.insert(rec, observer)?;
         // Workers keep evaluating while the guide retrains here.
@@ -91,16 +170,28 @@ pub(super) fn run_async(
     if !waiting.is_empty() {
         return Err(ExecutorError::Disconnected(waiting.len()).into());
     }
-    Ok(())
+    Ok(if stopping.requested(0, observer) {
+        Ended::Stopped(0)
+    } else {
+        Ended::Finished
+    })
 }
 
-/// Runs the deterministic mode until the budget is spent.
+/// Runs the deterministic mode until the budget is spent or a stop is requested. A stop is
+/// taken at a batch boundary: the batch in flight is finished within the signal's grace
+/// period, or else abandoned whole (its evaluations kept as pending are reused on resume) with
+/// nothing committed past the last boundary, so that the archive stays reproducible.
 pub(super) fn run_deterministic(
     book: &mut Bookkeeping,
     executor: &mut dyn Executor,
     observer: &mut dyn CampaignObserver,
-) -> Result<(), CampaignError> {
+    stop: Option<&StopSignal>,
+) -> Result<Ended, CampaignError> {
+    let mut stopping = Stopping::new(stop);
     while book.inserted < book.config.budget && book.evaluations_left(0) {
+        if stopping.requested(0, observer) {
+            return Ok(Ended::Stopped(0));
+        }
         let n = (book.config.budget - book.inserted).min(book.config.batch.max(1) as u64);
         let proposals: Vec<Proposal> = (0..n).map(|_| book.propose()).collect();
         let mut hits: HashMap<u64, FecEntry> = HashMap::new();
@@ -123,14 +214,23 @@ pub(super) fn run_deterministic(
             }
         }
         while !todo.is_empty() {
-            let r = executor
-                .next_result()?
-                .ok_or(ExecutorError::Disconnected(todo.len()))?;
+            stopping.requested(todo.len(), observer);
+            let Some(r) = stopping.next(executor)? else {
+                if executor.in_flight() == 0 {
+                    return Err(ExecutorError::Disconnected(todo.len()).into());
+                }
+                if stopping.expired() {
+                    return Ok(Ended::AbandonedBatch(todo.len()));
+                }
+                continue;
+            };
             let id = r.candidate;
-            if !file_result(todo.get_mut(&id).map(|t| &mut t.1), r)? {
+            if !file_result(book, todo.get_mut(&id).map(|t| &mut t.1), r)? {
                 continue;
             }
-            let (p, seeds) = todo.remove(&id).expect("the candidate is in the batch");
+            let Some((p, seeds)) = todo.remove(&id) else {
+                return Err(CampaignError::UnknownResult(id));
+            };
             let e = seeds.combine();
             // Keep costly finished work across a kill (cheap work is simply redone; so are
             // the finished seeds of a candidate whose other seeds had not come back).
@@ -155,5 +255,9 @@ pub(super) fn run_deterministic(
             book.commit(false)?;
         }
     }
-    Ok(())
+    Ok(if stopping.requested(0, observer) {
+        Ended::Stopped(0)
+    } else {
+        Ended::Finished
+    })
 }

@@ -222,6 +222,7 @@ impl DynamicObstacles {
 mod tests {
     use std::collections::HashMap;
 
+    use super::super::EnvError;
     use super::super::Environment;
     use super::super::test_support::{load_fixture, replay};
     use super::*;
@@ -350,12 +351,17 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "invalid state")]
-    fn obstacle_not_on_a_ball_panics() {
+    fn obstacle_not_on_a_ball_is_an_error_and_leaves_the_environment_unchanged() {
         let mut env = DynamicObstacles::new();
-        let mut s = env.state();
+        let before = env.state();
+        let mut s = before.clone();
         s[81] = 1.0;
         s[82] = 1.0; // the agent's (empty) cell
-        let _ = env.set_state(&s);
+        let err = env.set_state(&s).unwrap_err();
+        assert!(
+            matches!(&err, EnvError::InvalidState { env, .. } if env == ID),
+            "{err}"
+        );
+        assert_eq!(env.state(), before);
     }
 }

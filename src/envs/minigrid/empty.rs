@@ -48,6 +48,7 @@ impl Task for EmptyTask {
 
 #[cfg(test)]
 mod tests {
+    use super::super::EnvError;
     use super::super::Environment;
     use super::super::grid::Action;
     use super::super::test_support::{ALL_ACTIONS, replay_plain, shortest_solution};
@@ -76,12 +77,18 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "invalid state")]
-    fn invalid_state_content_panics() {
+    fn invalid_state_content_is_an_error_and_leaves_the_environment_unchanged() {
         let mut env = Empty::new();
-        let mut s = env.state();
+        let before = env.state();
+        let mut s = before.clone();
         s[0] = 0.0; // agent inside the outer wall
-        let _ = env.set_state(&s);
+        let err = env.set_state(&s).unwrap_err();
+        assert!(
+            matches!(&err, EnvError::InvalidState { env, .. } if env == ID),
+            "{err}"
+        );
+        assert!(err.to_string().contains("invalid state"), "{err}");
+        assert_eq!(env.state(), before);
     }
 
     #[test]

@@ -188,9 +188,10 @@ impl<T: Task> Environment for MiniGrid<T> {
         let restored = world
             .set_state(&state[..n])
             .and_then(|()| self.task.set_extra_state(&world, &state[n..]));
-        if let Err(e) = restored {
-            panic!("{}: invalid state: {e}", T::ID);
-        }
+        restored.map_err(|reason| EnvError::InvalidState {
+            env: T::ID.to_string(),
+            reason,
+        })?;
         self.world = world;
         Ok(())
     }

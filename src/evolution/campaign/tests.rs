@@ -14,7 +14,7 @@ use crate::task_file::TaskSpec;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 const XS: [f64; 5] = [-2.0, -1.0, 0.5, 1.5, 3.0];
 
@@ -361,6 +361,7 @@ impl Executor for Reversing {
             candidate: r.candidate,
             seed_index: r.seed_index,
             evaluation: self.evaluator.evaluate(&r.program, &r.context),
+            panic: None,
         }))
     }
 }
@@ -635,4 +636,207 @@ fn with_an_aggregating_cache_the_top_ranks_functions_by_their_mean() {
         keys.windows(2).all(|w| w[0] >= w[1]),
         "ranked by the mean: {keys:?}"
     );
+}
+
+/// The mock, but the evaluator panics (as a buggy kernel would) on programs whose expression
+/// has an even number of characters.
+struct Panicky(Arc<Mock>);
+
+impl Panicky {
+    fn panics_on(p: &Program) -> bool {
+        infix_top(p).len().is_multiple_of(2)
+    }
+}
+
+impl Evaluator for Panicky {
+    fn space(&self) -> &SearchSpace {
+        self.0.space()
+    }
+    fn task_name(&self) -> &str {
+        "panicky"
+    }
+    fn evaluate(&self, p: &Program, ctx: &EvalContext) -> Evaluation {
+        if Self::panics_on(p) {
+            panic!("kernel bug on `{}`", infix_top(p));
+        }
+        self.0.evaluate(p, ctx)
+    }
+    fn probe_outputs(&self, p: &Program) -> Vec<f64> {
+        self.0.probe_outputs(p)
+    }
+}
+
+#[test]
+fn a_panicking_evaluation_is_recorded_as_panicked_with_its_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let evaluator = Arc::new(Panicky(Mock::new()));
+    for deterministic in [false, true] {
+        let name = format!("det-{deterministic}");
+        let mut campaign = Campaign::new(
+            config(80, deterministic),
+            evaluator.clone(),
+            archive(&dir, &name),
+        )
+        .unwrap();
+        assert_eq!(campaign.run(&mut ()).unwrap(), RunEnd::Finished);
+        let rs = records(campaign.archive());
+        assert_eq!(rs.len(), 80);
+        let mut panicked = 0;
+        for r in rs.iter().filter(|r| !r.fec_hit) {
+            let p = r.program();
+            let message = campaign.archive().message(r.id).unwrap();
+            if Panicky::panics_on(&p) {
+                panicked += 1;
+                assert_eq!((r.outcome, r.fitness), (Outcome::Panicked, None));
+                assert_eq!(message, Some(format!("kernel bug on `{}`", infix_top(&p))));
+            } else {
+                assert_ne!(r.outcome, Outcome::Panicked);
+                assert_eq!(message, None);
+            }
+        }
+        assert!(
+            panicked > 0 && !campaign.top().is_empty(),
+            "{panicked} panicked"
+        );
+        let all = rs.iter().filter(|r| r.outcome == Outcome::Panicked).count() as u64;
+        assert!(
+            campaign
+                .failure_counts()
+                .contains(&(Outcome::Panicked, all))
+        );
+        let (id, message) = campaign.first_panic().unwrap();
+        assert_eq!(
+            rs.iter().find(|r| r.id == id).unwrap().outcome,
+            Outcome::Panicked
+        );
+        assert!(message.starts_with("kernel bug on"), "{message}");
+        // The message survives closing and reopening the archive.
+        drop(campaign);
+        let a = Archive::open_read_only(&dir.path().join(&name)).unwrap();
+        let expression = &rs.iter().find(|r| r.id == id).unwrap().expression;
+        assert_eq!(
+            a.message(id).unwrap(),
+            Some(format!("kernel bug on `{expression}`"))
+        );
+    }
+}
+
+/// Raises the stop flag once `after` candidates are in; counts the stop notices.
+struct StopAfter {
+    flag: Arc<AtomicBool>,
+    after: u64,
+    notices: usize,
+}
+
+impl CampaignObserver for StopAfter {
+    fn on_insert(&mut self, _: &CandidateRecord, stats: &crate::archive::Stats, _: u64) {
+        if stats.candidates >= self.after {
+            self.flag.store(true, Ordering::SeqCst);
+        }
+    }
+    fn on_stop(&mut self, _: usize, _: std::time::Duration) {
+        self.notices += 1;
+    }
+}
+
+#[test]
+fn a_stopped_campaign_commits_what_it_finished_and_resumes_to_the_same_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = Mock::new();
+    for deterministic in [true, false] {
+        let name = format!("stopped-{deterministic}");
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut campaign = Campaign::new(
+            config(120, deterministic),
+            mock.clone(),
+            archive(&dir, &name),
+        )
+        .unwrap();
+        campaign.set_stop(StopSignal::new(
+            flag.clone(),
+            std::time::Duration::from_secs(5),
+        ));
+        let mut obs = StopAfter {
+            flag,
+            after: 40,
+            notices: 0,
+        };
+        // Evaluations are fast: every one in flight finishes within the grace period.
+        let end = campaign.run(&mut obs).unwrap();
+        assert_eq!((end, obs.notices), (RunEnd::Stopped { abandoned: 0 }, 1));
+        let before = records(campaign.archive());
+        assert!((40..120).contains(&before.len()), "{}", before.len());
+        assert!(!state(campaign.archive()).finished);
+        drop(campaign);
+        let a = Archive::open(&dir.path().join(&name)).unwrap();
+        let mut resumed = Campaign::resume(config(120, deterministic), mock.clone(), a).unwrap();
+        assert_eq!(resumed.run(&mut ()).unwrap(), RunEnd::Finished);
+        let after = records(resumed.archive());
+        assert_eq!(after.len(), 120);
+        // Every finished candidate is kept as it was.
+        for r in &before {
+            assert!(after.iter().any(|a| key(a) == key(r)), "lost {}", r.id);
+        }
+        if deterministic {
+            let straight = run(config(120, true), &mock, &dir, "straight");
+            assert_eq!(
+                after.iter().map(key).collect::<Vec<_>>(),
+                straight.iter().map(key).collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+/// Sleeps through every evaluation.
+struct Slow(Arc<Mock>);
+
+impl Evaluator for Slow {
+    fn space(&self) -> &SearchSpace {
+        self.0.space()
+    }
+    fn task_name(&self) -> &str {
+        "slow"
+    }
+    fn evaluate(&self, p: &Program, ctx: &EvalContext) -> Evaluation {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        self.0.evaluate(p, ctx)
+    }
+    fn probe_outputs(&self, p: &Program) -> Vec<f64> {
+        self.0.probe_outputs(p)
+    }
+}
+
+#[test]
+fn a_stop_abandons_evaluations_that_outlast_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    for deterministic in [false, true] {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut c = config(50, deterministic);
+        c.workers = 3;
+        c.batch = 3;
+        let name = format!("slow-{deterministic}");
+        let mut campaign =
+            Campaign::new(c, Arc::new(Slow(Mock::new())), archive(&dir, &name)).unwrap();
+        campaign.set_stop(StopSignal::new(
+            flag.clone(),
+            std::time::Duration::from_millis(20),
+        ));
+        let raise = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let mut obs = StopAfter {
+            flag: Arc::new(AtomicBool::new(false)),
+            after: u64::MAX,
+            notices: 0,
+        };
+        let start = std::time::Instant::now();
+        let end = campaign.run(&mut obs).unwrap();
+        raise.join().unwrap();
+        // Three evaluations of two seconds each are in flight when the stop comes; none is
+        // waited for past the 20 ms grace.
+        assert_eq!((end, obs.notices), (RunEnd::Stopped { abandoned: 3 }, 1));
+        assert!(start.elapsed() < std::time::Duration::from_millis(1500));
+        assert_eq!(records(campaign.archive()).len(), 0);
+    }
 }
