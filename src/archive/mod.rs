@@ -7,12 +7,14 @@
 //! running campaign rewrites atomically about once a second. [`integrity`] walks an archive
 //! record by record (`gevo verify`) and salvages what it can read.
 
+pub mod format;
 pub mod integrity;
 pub mod live;
 pub mod records;
 pub mod snapshot;
 pub mod store;
 
+pub use format::RecordSummary;
 pub use live::LiveSummary;
 pub use records::{CampaignState, CandidateRecord, Stats};
-pub use store::{Archive, ArchiveError, SCHEMA_VERSION};
+pub use store::{Archive, ArchiveError, OLDEST_READABLE_SCHEMA, SCHEMA_VERSION};

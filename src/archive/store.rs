@@ -13,15 +13,31 @@
 //! [`Archive::open_read_only`] is for everything that only reads, and never writes a byte of
 //! the archive.
 
+use super::format::{self, RecordSummary, StoredProgram, StoredRecord};
 use super::live::LiveSummary;
 use super::records::{CampaignState, CandidateRecord};
 use super::snapshot::{Snapshot, SnapshotError};
 use crate::engine::Evaluation;
 use crate::hashing::Fingerprint;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-/// Version of the stored layout; archives of another version are refused, not misread.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the stored layout new archives get: 2 stores compact records (see
+/// [`format`](super::format)). Archives of a version outside
+/// [`OLDEST_READABLE_SCHEMA`]`..=SCHEMA_VERSION` are refused, not misread.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest layout this gevo still reads (and resumes, writing records in that layout).
+pub const OLDEST_READABLE_SCHEMA: u32 = 1;
+
+/// How many distinct (functional hash, program) pairs the writer remembers to store repeats as
+/// references; beyond it the memory is cleared (a repeat is then stored once more).
+const SHARED_PROGRAMS: usize = 1 << 18;
+
+/// sled's page cache for a read-only copy: readers stream records once, so a small cache
+/// keeps their memory bounded whatever the archive's size (sled's default is 1 GB).
+const READER_CACHE_BYTES: u64 = 32 << 20;
 
 /// Archive errors. Each names the archive directory.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +93,10 @@ pub struct Archive {
     state: sled::Tree,
     pending: sled::Tree,
     guide: sled::Tree,
+    /// The layout of the stored records (the archive's schema version).
+    schema: u32,
+    /// (functional hash, hash of the program text) → id of the record storing that program.
+    shared: Mutex<HashMap<(Fingerprint, u64), u64>>,
     /// The copy a read-only archive was opened from; declared last so that it is deleted
     /// after the database is closed.
     snapshot: Option<Snapshot>,
@@ -93,6 +113,16 @@ pub struct PendingEvaluation {
 
 fn key(id: u64) -> [u8; 8] {
     id.to_be_bytes()
+}
+
+fn key_id(k: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(k).ok().map(u64::from_be_bytes)
+}
+
+/// A decoded record, or one whose program is stored in the record `.1`.
+enum Decoded {
+    Full(CandidateRecord),
+    Refers(StoredRecord, u64),
 }
 
 impl Archive {
@@ -118,22 +148,22 @@ impl Archive {
     ) -> Result<Archive, ArchiveError> {
         // A read-only copy is never written, so it needs no background flushes.
         let flush_every = snapshot.is_none().then_some(200);
-        let db = sled::Config::new()
-            .path(path)
-            .flush_every_ms(flush_every)
-            .open()
-            .map_err(|e| match &e {
-                sled::Error::Io(io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("lock") =>
-                {
-                    ArchiveError::Locked(dir.to_path_buf())
-                }
-                _ => ArchiveError::Corrupt {
-                    path: dir.join("db"),
-                    message: format!("the sled database cannot be opened: {e}"),
-                },
-            })?;
+        let mut config = sled::Config::new().path(path).flush_every_ms(flush_every);
+        if snapshot.is_some() {
+            config = config.cache_capacity(READER_CACHE_BYTES);
+        }
+        let db = config.open().map_err(|e| match &e {
+            sled::Error::Io(io)
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("lock") =>
+            {
+                ArchiveError::Locked(dir.to_path_buf())
+            }
+            _ => ArchiveError::Corrupt {
+                path: dir.join("db"),
+                message: format!("the sled database cannot be opened: {e}"),
+            },
+        })?;
         let tree = |name: &str| {
             db.open_tree(name).map_err(|e| ArchiveError::Corrupt {
                 path: dir.join("db"),
@@ -148,6 +178,8 @@ impl Archive {
             pending: tree("pending")?,
             guide: tree("guide")?,
             db,
+            schema: SCHEMA_VERSION,
+            shared: Mutex::new(HashMap::new()),
             snapshot,
         })
     }
@@ -189,7 +221,7 @@ impl Archive {
     /// Those of [`Self::open_read_only`].
     pub fn open(dir: &Path) -> Result<Archive, ArchiveError> {
         drop(Archive::open_read_only(dir)?);
-        let a = Archive::open_db(dir, &dir.join("db"), None)?;
+        let mut a = Archive::open_db(dir, &dir.join("db"), None)?;
         a.check_schema()?;
         Ok(a)
     }
@@ -209,7 +241,7 @@ impl Archive {
     /// numbers), [`ArchiveError::Corrupt`] naming the damaged file, [`ArchiveError::Io`] when the
     /// copy cannot be written.
     pub fn open_read_only(dir: &Path) -> Result<Archive, ArchiveError> {
-        let a = Archive::open_snapshot(dir)?;
+        let mut a = Archive::open_snapshot(dir)?;
         a.check_schema()?;
         a.config_json()?;
         a.check_against_live()?;
@@ -237,7 +269,14 @@ impl Archive {
             SnapshotError::Io(path, source) => ArchiveError::Io { path, source },
         })?;
         let path = snapshot.path().to_path_buf();
-        Archive::open_db(dir, &path, Some(snapshot))
+        let mut a = Archive::open_db(dir, &path, Some(snapshot))?;
+        // The integrity walk decodes records in the stored layout when it can read it.
+        if let Ok(v) = a.schema_version()
+            && (OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&v)
+        {
+            a.schema = v;
+        }
+        Ok(a)
     }
 
     /// The stored schema version.
@@ -257,16 +296,23 @@ impl Archive {
         Ok(u32::from_le_bytes(bytes))
     }
 
-    fn check_schema(&self) -> Result<(), ArchiveError> {
+    /// Checks that the stored version is one this gevo reads, and adopts its record layout.
+    fn check_schema(&mut self) -> Result<(), ArchiveError> {
         let found = self.schema_version()?;
-        if found != SCHEMA_VERSION {
+        if !(OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&found) {
             return Err(ArchiveError::Schema {
                 path: self.dir.clone(),
                 found,
                 expected: SCHEMA_VERSION,
             });
         }
+        self.schema = found;
         Ok(())
+    }
+
+    /// The layout the records are stored in (the archive's schema version).
+    pub fn record_schema(&self) -> u32 {
+        self.schema
     }
 
     /// Checks that the database holds what `live.json` last reported. The campaign writes the
@@ -344,10 +390,33 @@ impl Archive {
     pub fn put_records(&self, records: &[CandidateRecord]) -> Result<(), ArchiveError> {
         self.writable()?;
         let mut batch = sled::Batch::default();
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         for r in records {
-            let bytes = postcard::to_allocvec(r).map_err(|e| self.corrupt(e))?;
+            let bytes = if self.schema == 1 {
+                postcard::to_allocvec(r)
+            } else {
+                // A repeat of a program already stored under the same functional hash is
+                // stored as a reference to that record.
+                let k = (
+                    r.fingerprint,
+                    xxhash_rust::xxh3::xxh3_64(r.program.as_bytes()),
+                );
+                let program = match shared.get(&k) {
+                    Some(&id) if id != r.id => StoredProgram::SameAs(id),
+                    _ => {
+                        if shared.len() >= SHARED_PROGRAMS {
+                            shared.clear();
+                        }
+                        shared.insert(k, r.id);
+                        format::own_program(r)
+                    }
+                };
+                postcard::to_allocvec(&StoredRecord::new(r, program))
+            }
+            .map_err(|e| self.corrupt(e))?;
             batch.insert(&key(r.id), bytes);
         }
+        drop(shared);
         self.candidates
             .apply_batch(batch)
             .map_err(|e| self.corrupt(e))
@@ -427,13 +496,45 @@ impl Archive {
         }
     }
 
+    /// Decodes one stored record; a schema-2 record that refers to another record's program
+    /// is returned with the id it refers to.
+    fn decode(&self, id: u64, bytes: &[u8]) -> Result<Decoded, ArchiveError> {
+        let bad = |e: postcard::Error| self.corrupt(format!("candidate {id}: {e}"));
+        if self.schema == 1 {
+            return Ok(Decoded::Full(postcard::from_bytes(bytes).map_err(bad)?));
+        }
+        let stored: StoredRecord = postcard::from_bytes(bytes).map_err(bad)?;
+        Ok(match stored.own_program() {
+            Ok((program, expression)) => Decoded::Full(stored.into_record(program, expression)),
+            Err(target) => Decoded::Refers(stored, target),
+        })
+    }
+
+    /// Decodes raw record bytes into a full record, following a reference to another record's
+    /// program (for the integrity walk).
+    pub(super) fn decode_record(
+        &self,
+        id: u64,
+        bytes: &[u8],
+    ) -> Result<CandidateRecord, ArchiveError> {
+        match self.decode(id, bytes)? {
+            Decoded::Full(r) => Ok(r),
+            Decoded::Refers(stored, target) => {
+                let Some(t) = self.record(target)?.filter(|_| target != id) else {
+                    return Err(self.corrupt(format!(
+                        "candidate {id} refers to the program of candidate {target}, which is not stored"
+                    )));
+                };
+                Ok(stored.into_record(t.program, t.expression))
+            }
+        }
+    }
+
     /// One record.
     pub fn record(&self, id: u64) -> Result<Option<CandidateRecord>, ArchiveError> {
         match self.candidates.get(key(id)).map_err(|e| self.corrupt(e))? {
             None => Ok(None),
-            Some(v) => postcard::from_bytes(&v)
-                .map(Some)
-                .map_err(|e| self.corrupt(e)),
+            Some(v) => self.decode_record(id, &v).map(Some),
         }
     }
 
@@ -453,12 +554,46 @@ impl Archive {
 
     /// All records in id order.
     pub fn records(&self) -> Result<Vec<CandidateRecord>, ArchiveError> {
-        let mut out = Vec::with_capacity(self.candidates.len());
+        let mut out: Vec<CandidateRecord> = Vec::with_capacity(self.candidates.len());
         for kv in self.candidates.iter() {
-            let (_, v) = kv.map_err(|e| self.corrupt(e))?;
-            out.push(postcard::from_bytes(&v).map_err(|e| self.corrupt(e))?);
+            let (k, v) = kv.map_err(|e| self.corrupt(e))?;
+            let id = key_id(&k).ok_or_else(|| self.corrupt("a record key is not 8 bytes"))?;
+            out.push(match self.decode(id, &v)? {
+                Decoded::Full(r) => r,
+                // References point back to an earlier id, already decoded (keys are in id
+                // order); anything else is looked up.
+                Decoded::Refers(stored, target) => {
+                    match out.binary_search_by_key(&target, |r| r.id) {
+                        Ok(i) if target != id => {
+                            let (p, e) = (out[i].program.clone(), out[i].expression.clone());
+                            stored.into_record(p, e)
+                        }
+                        _ => self.decode_record(id, &v)?,
+                    }
+                }
+            });
         }
         Ok(out)
+    }
+
+    /// Calls `f` with the summary of every record in id order, without decoding programs and
+    /// without holding more than one record in memory: what counting and ranking readers use
+    /// on archives of millions of candidates.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Corrupt`] naming the first record that cannot be decoded.
+    pub fn for_each_summary(&self, mut f: impl FnMut(&RecordSummary)) -> Result<(), ArchiveError> {
+        for kv in self.candidates.iter() {
+            let (k, v) = kv.map_err(|e| self.corrupt(e))?;
+            let s = format::decode_summary(self.schema, &v).map_err(|e| {
+                self.corrupt(format!(
+                    "candidate {}: {e}",
+                    key_id(&k).map_or("?".to_string(), |i| i.to_string())
+                ))
+            })?;
+            f(&s);
+        }
+        Ok(())
     }
 
     /// Number of records.

@@ -195,6 +195,7 @@ mod tests {
                 files: vec![],
                 csv: None,
                 target: None,
+                csv_data: None,
             },
         );
         let mut v = serde_json::to_value(&c).unwrap();
@@ -218,6 +219,7 @@ mod tests {
                 files: vec![],
                 csv: None,
                 target: None,
+                csv_data: None,
             },
         );
         assert_eq!(ok.validate(), Ok(()));
