@@ -19,6 +19,7 @@ use super::records::{CampaignState, CandidateRecord};
 use super::snapshot::{Snapshot, SnapshotError};
 use crate::engine::Evaluation;
 use crate::hashing::Fingerprint;
+use crate::hashing::fec::FecEntry;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -93,6 +94,12 @@ pub struct Archive {
     state: sled::Tree,
     pending: sled::Tree,
     guide: sled::Tree,
+    /// Schema 2: the functional equivalence cache of the committed state, one entry per
+    /// fingerprint with its recency stamp, rewritten only where it changed.
+    fec: sled::Tree,
+    /// The writer's copy of the committed `fec` tree (fingerprint → stamp, entry) and the
+    /// next stamp; loaded from the tree at the first commit.
+    fec_written: Mutex<Option<(HashMap<Fingerprint, (u64, FecEntry)>, u64)>>,
     /// The layout of the stored records (the archive's schema version).
     schema: u32,
     /// (functional hash, hash of the program text) → id of the record storing that program.
@@ -177,6 +184,8 @@ impl Archive {
             state: tree("state")?,
             pending: tree("pending")?,
             guide: tree("guide")?,
+            fec: tree("fec")?,
+            fec_written: Mutex::new(None),
             db,
             schema: SCHEMA_VERSION,
             shared: Mutex::new(HashMap::new()),
@@ -436,23 +445,131 @@ impl Archive {
     ) -> Result<(), ArchiveError> {
         use sled::Transactional;
         self.writable()?;
-        let bytes = postcard::to_allocvec(state).map_err(|e| self.corrupt(e))?;
+        // Schema 2 keeps the cache out of the state blob: rewriting 100,000 entries ten times a
+        // second was most of what a long campaign wrote. Only changed entries are written.
+        let (bytes, fec_changes) = if self.schema == 1 {
+            (postcard::to_allocvec(state), None)
+        } else {
+            let light = CampaignState {
+                next_id: state.next_id,
+                inserted: state.inserted,
+                population: state.population.clone(),
+                rng: state.rng.clone(),
+                stats: state.stats.clone(),
+                fec: vec![],
+                finished: state.finished,
+            };
+            (
+                postcard::to_allocvec(&light),
+                Some(self.fec_changes(&state.fec)?),
+            )
+        };
+        let bytes = bytes.map_err(|e| self.corrupt(e))?;
         let guide_bytes = guide
             .map(postcard::to_allocvec)
             .transpose()
             .map_err(|e| self.corrupt(e))?;
-        (&self.state, &self.guide)
-            .transaction(|(s, g)| {
+        let (puts, dels) = match &fec_changes {
+            Some((p, d, _, _)) => (p.as_slice(), d.as_slice()),
+            None => (&[][..], &[][..]),
+        };
+        (&self.state, &self.guide, &self.fec)
+            .transaction(|(s, g, f)| {
                 s.insert("current", bytes.as_slice())?;
                 if let Some(gb) = &guide_bytes {
                     g.insert("current", gb.as_slice())?;
                 }
+                for (k, v) in puts {
+                    f.insert(k.as_slice(), v.as_slice())?;
+                }
+                for k in dels {
+                    f.remove(k.as_slice())?;
+                }
                 Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
             })
             .map_err(|e| self.corrupt(format!("{e:?}")))?;
+        if let Some((_, _, written, next)) = fec_changes {
+            *self.fec_written.lock().unwrap_or_else(|e| e.into_inner()) = Some((written, next));
+        }
         self.pending.clear().map_err(|e| self.corrupt(e))?;
         self.db.flush().map_err(|e| self.corrupt(e))?;
         Ok(())
+    }
+
+    /// The entries of the `fec` tree to write and delete so that it holds `fec` (least
+    /// recently used first), with the writer's copy after the commit. Entries touched since
+    /// the last commit are exactly those after the longest prefix of `fec` that keeps its
+    /// stamps in increasing order and its values, so only they get new stamps.
+    #[allow(clippy::type_complexity)]
+    fn fec_changes(
+        &self,
+        fec: &[(Fingerprint, FecEntry)],
+    ) -> Result<
+        (
+            Vec<([u8; 16], Vec<u8>)>,
+            Vec<[u8; 16]>,
+            HashMap<Fingerprint, (u64, FecEntry)>,
+            u64,
+        ),
+        ArchiveError,
+    > {
+        let (old, mut next) = match self
+            .fec_written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            Some(w) => w,
+            None => {
+                let stored = self.stored_fec()?;
+                let next = stored.iter().map(|(_, (s, _))| s + 1).max().unwrap_or(0);
+                (stored.into_iter().collect(), next)
+            }
+        };
+        let mut written = HashMap::with_capacity(fec.len());
+        let mut puts = vec![];
+        let mut last = None::<u64>;
+        let mut fresh = false;
+        for (fp, e) in fec {
+            let keep = match old.get(fp) {
+                Some((stamp, was)) if !fresh && was == e && last.is_none_or(|l| *stamp > l) => {
+                    Some(*stamp)
+                }
+                _ => None,
+            };
+            let stamp = match keep {
+                Some(s) => s,
+                None => {
+                    fresh = true;
+                    next += 1;
+                    let v = postcard::to_allocvec(&(next - 1, e)).map_err(|e| self.corrupt(e))?;
+                    puts.push((fp.0.to_be_bytes(), v));
+                    next - 1
+                }
+            };
+            last = Some(stamp);
+            written.insert(*fp, (stamp, e.clone()));
+        }
+        let dels = old
+            .keys()
+            .filter(|fp| !written.contains_key(fp))
+            .map(|fp| fp.0.to_be_bytes())
+            .collect();
+        Ok((puts, dels, written, next))
+    }
+
+    /// The `fec` tree: fingerprint → (recency stamp, entry).
+    fn stored_fec(&self) -> Result<Vec<(Fingerprint, (u64, FecEntry))>, ArchiveError> {
+        let mut out = Vec::with_capacity(self.fec.len());
+        for kv in self.fec.iter() {
+            let (k, v) = kv.map_err(|e| self.corrupt(e))?;
+            let k = <[u8; 16]>::try_from(k.as_ref())
+                .map_err(|_| self.corrupt("a cache key is not 16 bytes"))?;
+            let v: (u64, FecEntry) =
+                postcard::from_bytes(&v).map_err(|e| self.corrupt(format!("cache entry: {e}")))?;
+            out.push((Fingerprint(u128::from_be_bytes(k)), v));
+        }
+        Ok(out)
     }
 
     /// Stores one finished evaluation of an uncommitted deterministic batch and flushes it.
@@ -478,12 +595,16 @@ impl Archive {
 
     /// The last committed campaign state.
     pub fn state(&self) -> Result<Option<CampaignState>, ArchiveError> {
-        match self.state.get("current").map_err(|e| self.corrupt(e))? {
-            None => Ok(None),
-            Some(v) => postcard::from_bytes(&v)
-                .map(Some)
-                .map_err(|e| self.corrupt(e)),
+        let Some(v) = self.state.get("current").map_err(|e| self.corrupt(e))? else {
+            return Ok(None);
+        };
+        let mut s: CampaignState = postcard::from_bytes(&v).map_err(|e| self.corrupt(e))?;
+        if self.schema >= 2 {
+            let mut fec = self.stored_fec()?;
+            fec.sort_by_key(|(_, (stamp, _))| *stamp);
+            s.fec = fec.into_iter().map(|(fp, (_, e))| (fp, e)).collect();
         }
+        Ok(Some(s))
     }
 
     /// The guide's last committed snapshot (`None` for campaigns without a guide).
@@ -655,6 +776,70 @@ mod tests {
         }
         // Refusing it wrote nothing.
         assert_eq!(std::fs::read_dir(empty.join("db")).unwrap().count(), 0);
+    }
+
+    fn entry(first_id: u64, hits: u64) -> FecEntry {
+        FecEntry {
+            fitness: Some(first_id as f64),
+            test_score: None,
+            outcome: crate::engine::Outcome::Ok,
+            evaluations: 1,
+            hits,
+            first_id,
+        }
+    }
+
+    #[test]
+    fn the_cache_is_stored_incrementally_and_read_back_in_recency_order() {
+        use rand::SeedableRng;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("a");
+        let a = Archive::create(&dir, "{}").unwrap();
+        let fp = |i: u128| Fingerprint(i);
+        let mut state = CampaignState {
+            next_id: 3,
+            inserted: 3,
+            population: vec![0, 1, 2],
+            rng: rand_chacha::ChaCha8Rng::seed_from_u64(1),
+            stats: Default::default(),
+            fec: vec![
+                (fp(1), entry(0, 0)),
+                (fp(2), entry(1, 0)),
+                (fp(3), entry(2, 0)),
+            ],
+            finished: false,
+        };
+        a.commit_state(&state).unwrap();
+        let stamp = |a: &Archive, i: u128| {
+            a.stored_fec()
+                .unwrap()
+                .into_iter()
+                .find(|e| e.0 == fp(i))
+                .unwrap()
+                .1
+                .0
+        };
+        let before = stamp(&a, 1);
+        // A hit on 2 moves it to the recent end; 1 is evicted, 4 is new.
+        state.fec = vec![
+            (fp(3), entry(2, 0)),
+            (fp(2), entry(1, 1)),
+            (fp(4), entry(3, 0)),
+        ];
+        a.commit_state(&state).unwrap();
+        assert_eq!(a.state().unwrap().unwrap().fec, state.fec);
+        assert_eq!(a.fec.len(), 3, "the evicted entry is deleted");
+        drop(a);
+        let r = Archive::open_read_only(&dir).unwrap();
+        assert_eq!(r.state().unwrap().unwrap().fec, state.fec);
+        // 3 was not touched: it kept its stamp (it was not rewritten).
+        assert!(stamp(&r, 3) > before && stamp(&r, 3) < stamp(&r, 2));
+        drop(r);
+        // A resumed writer continues from the stored tree.
+        let w = Archive::open(&dir).unwrap();
+        state.fec.push((fp(5), entry(4, 0)));
+        w.commit_state(&state).unwrap();
+        assert_eq!(w.state().unwrap().unwrap().fec, state.fec);
     }
 
     #[test]
