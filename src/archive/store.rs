@@ -99,7 +99,7 @@ pub struct Archive {
     fec: sled::Tree,
     /// The writer's copy of the committed `fec` tree (fingerprint → stamp, entry) and the
     /// next stamp; loaded from the tree at the first commit.
-    fec_written: Mutex<Option<(HashMap<Fingerprint, (u64, FecEntry)>, u64)>>,
+    fec_written: Mutex<Option<(StampedFec, u64)>>,
     /// The layout of the stored records (the archive's schema version).
     schema: u32,
     /// (functional hash, hash of the program text) → id of the record storing that program.
@@ -125,6 +125,9 @@ fn key(id: u64) -> [u8; 8] {
 fn key_id(k: &[u8]) -> Option<u64> {
     <[u8; 8]>::try_from(k).ok().map(u64::from_be_bytes)
 }
+
+/// Fingerprint → (recency stamp, entry): the `fec` tree as the writer last committed it.
+type StampedFec = HashMap<Fingerprint, (u64, FecEntry)>;
 
 /// A decoded record, or one whose program is stored in the record `.1`.
 enum Decoded {
@@ -504,15 +507,7 @@ impl Archive {
     fn fec_changes(
         &self,
         fec: &[(Fingerprint, FecEntry)],
-    ) -> Result<
-        (
-            Vec<([u8; 16], Vec<u8>)>,
-            Vec<[u8; 16]>,
-            HashMap<Fingerprint, (u64, FecEntry)>,
-            u64,
-        ),
-        ArchiveError,
-    > {
+    ) -> Result<(Vec<([u8; 16], Vec<u8>)>, Vec<[u8; 16]>, StampedFec, u64), ArchiveError> {
         let (old, mut next) = match self
             .fec_written
             .lock()
@@ -559,6 +554,7 @@ impl Archive {
     }
 
     /// The `fec` tree: fingerprint → (recency stamp, entry).
+    #[allow(clippy::type_complexity)]
     fn stored_fec(&self) -> Result<Vec<(Fingerprint, (u64, FecEntry))>, ArchiveError> {
         let mut out = Vec::with_capacity(self.fec.len());
         for kv in self.fec.iter() {
