@@ -116,6 +116,7 @@ fn search(budget: u64, dir: &Path) -> anyhow::Result<CandidateRecord> {
         files: vec![],
         csv: None,
         target: None,
+        csv_data: None,
     };
     let source = catalog::space("symbolic_regression")
         .map(|s| s.text)

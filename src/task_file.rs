@@ -20,6 +20,45 @@ pub struct TaskSpec {
     /// The CSV's target column.
     #[serde(default)]
     pub target: Option<String>,
+    /// The CSV's content, so that moving or editing the file cannot change or break a
+    /// campaign (absent in archives written before it existed, and for task files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv_data: Option<CsvData>,
+}
+
+/// Files up to this size are stored in the campaign settings; larger ones only by content
+/// hash, and `gevo resume` then checks the file at the stored path against the hash.
+pub const CSV_EMBED_LIMIT: u64 = 8 << 20;
+
+/// A CSV dataset's identity and, when small enough, its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvData {
+    /// XXH3-128 of the file's bytes, hexadecimal.
+    pub hash: String,
+    /// The file's size in bytes.
+    pub bytes: u64,
+    /// The file's text when at most [`CSV_EMBED_LIMIT`] bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl CsvData {
+    /// The content hash of `bytes` as stored in [`CsvData::hash`].
+    pub fn hash_of(bytes: &[u8]) -> String {
+        format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+    }
+
+    /// Identity (and text, if small and UTF-8) of the file's `bytes`.
+    pub fn of(bytes: &[u8]) -> CsvData {
+        CsvData {
+            hash: CsvData::hash_of(bytes),
+            bytes: bytes.len() as u64,
+            text: (bytes.len() as u64 <= CSV_EMBED_LIMIT)
+                .then(|| String::from_utf8(bytes.to_vec()).ok())
+                .flatten(),
+        }
+    }
 }
 
 /// A task file's error: names the file, the line and what is wrong.
@@ -145,15 +184,21 @@ pub fn resolve(task: &str) -> Result<TaskSpec, TaskSpecError> {
         files,
         csv: None,
         target: None,
+        csv_data: None,
     })
 }
 
-/// A CSV task spec (`--data FILE.csv --target COL`).
+/// A CSV task spec (`--data FILE.csv --target COL`), holding the file's text when it is at
+/// most [`CSV_EMBED_LIMIT`] bytes and its content hash in any case.
 ///
 /// # Errors
 /// [`TaskSpecError::DataFile`] when the file cannot be opened.
 pub fn csv_spec(path: &Path, target: &str) -> Result<TaskSpec, TaskSpecError> {
     let abs: PathBuf = std::fs::canonicalize(path).map_err(|io| TaskSpecError::DataFile {
+        path: path.display().to_string(),
+        io,
+    })?;
+    let bytes = std::fs::read(&abs).map_err(|io| TaskSpecError::DataFile {
         path: path.display().to_string(),
         io,
     })?;
@@ -165,6 +210,7 @@ pub fn csv_spec(path: &Path, target: &str) -> Result<TaskSpec, TaskSpecError> {
         files: vec![],
         csv: Some(abs.display().to_string()),
         target: Some(target.to_string()),
+        csv_data: Some(CsvData::of(&bytes)),
     })
 }
 

@@ -2,8 +2,9 @@
 //! function on random inputs in one Python process per framework, and compare with gevo's own
 //! f64 evaluation (≤ 1e-6 relative).
 //!
-//! NumPy: runs wherever `python3` (or `$GEVO_PYTHON`) has numpy; fails instead of skipping when
-//! `GEVO_REQUIRE_NUMPY=1` (CI). PyTorch and JAX: run when importable, else say they are skipped.
+//! Each framework runs wherever `python3` (or `$GEVO_PYTHON`) can import it, and fails instead of
+//! skipping when `GEVO_REQUIRE_NUMPY=1`, `GEVO_REQUIRE_TORCH=1` or `GEVO_REQUIRE_JAX=1` is set
+//! (CI sets all three, with a virtual environment holding NumPy, PyTorch and JAX).
 
 mod common;
 #[path = "cli_export/fixture.rs"]
@@ -57,6 +58,24 @@ json.dump(results, open(out_path, "w"))
 
 fn python() -> String {
     std::env::var("GEVO_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Whether the tests of `framework` (importing `module`) can run: else they are skipped with a
+/// message, or fail when `require` (`GEVO_REQUIRE_…`) is `1`.
+fn available(module: &str, require: &str) -> bool {
+    if has(module) {
+        return true;
+    }
+    assert!(
+        std::env::var(require).as_deref() != Ok("1"),
+        "{require}=1 but `{} -c 'import {module}'` fails (set GEVO_PYTHON to a python with it)",
+        python()
+    );
+    eprintln!(
+        "skipped: {module} not installed for {} (set GEVO_PYTHON to a python with it)",
+        python()
+    );
+    false
 }
 
 /// Whether `python` can import `module`.
@@ -237,16 +256,7 @@ fn paper_formula(name: &str, b: &Batch) -> Vec<f64> {
 
 #[test]
 fn numpy_exports_match_gevo_and_the_paper() {
-    if !has("numpy") {
-        assert!(
-            std::env::var("GEVO_REQUIRE_NUMPY").as_deref() != Ok("1"),
-            "GEVO_REQUIRE_NUMPY=1 but `{} -c 'import numpy'` fails",
-            python()
-        );
-        eprintln!(
-            "skipped: numpy not installed for {} (set GEVO_PYTHON)",
-            python()
-        );
+    if !available("numpy", "GEVO_REQUIRE_NUMPY") {
         return;
     }
     let results = round_trip("numpy", 100);
@@ -262,11 +272,7 @@ fn numpy_exports_match_gevo_and_the_paper() {
 
 #[test]
 fn pytorch_exports_match_gevo() {
-    if !has("torch") {
-        eprintln!(
-            "skipped: PyTorch not installed for {} (set GEVO_PYTHON to a python with torch)",
-            python()
-        );
+    if !available("torch", "GEVO_REQUIRE_TORCH") {
         return;
     }
     round_trip("pytorch", 30);
@@ -274,11 +280,7 @@ fn pytorch_exports_match_gevo() {
 
 #[test]
 fn jax_exports_match_gevo() {
-    if !has("jax") {
-        eprintln!(
-            "skipped: JAX not installed for {} (set GEVO_PYTHON to a python with jax)",
-            python()
-        );
+    if !available("jax", "GEVO_REQUIRE_JAX") {
         return;
     }
     round_trip("jax", 30);
@@ -429,12 +431,7 @@ fn update_rules_round_trip(framework: &str) {
 
 #[test]
 fn numpy_update_rules_match_gevo() {
-    if !has("numpy") {
-        assert!(
-            std::env::var("GEVO_REQUIRE_NUMPY").as_deref() != Ok("1"),
-            "GEVO_REQUIRE_NUMPY=1 but numpy is missing"
-        );
-        eprintln!("skipped: numpy not installed for {}", python());
+    if !available("numpy", "GEVO_REQUIRE_NUMPY") {
         return;
     }
     update_rules_round_trip("numpy");
@@ -442,11 +439,7 @@ fn numpy_update_rules_match_gevo() {
 
 #[test]
 fn pytorch_update_rules_and_optimizer_class_match_gevo() {
-    if !has("torch") {
-        eprintln!(
-            "skipped: PyTorch not installed for {} (set GEVO_PYTHON to a python with torch)",
-            python()
-        );
+    if !available("torch", "GEVO_REQUIRE_TORCH") {
         return;
     }
     update_rules_round_trip("pytorch");
@@ -454,11 +447,7 @@ fn pytorch_update_rules_and_optimizer_class_match_gevo() {
 
 #[test]
 fn jax_update_rules_match_gevo() {
-    if !has("jax") {
-        eprintln!(
-            "skipped: JAX not installed for {} (set GEVO_PYTHON to a python with jax)",
-            python()
-        );
+    if !available("jax", "GEVO_REQUIRE_JAX") {
         return;
     }
     update_rules_round_trip("jax");

@@ -99,3 +99,43 @@ fn lists_spaces_and_tasks() {
         assert!(tasks.contains(&format!("nguyen-{i} ")), "{tasks}");
     }
 }
+
+#[test]
+fn a_csv_campaign_resumes_after_its_file_is_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("data.csv");
+    let mut text = String::from("x,y\n");
+    for i in 0..30 {
+        let x = i as f64 / 10.0;
+        text += &format!("{x},{}\n", x * x);
+    }
+    std::fs::write(&csv, text).unwrap();
+    let arch = dir.path().join("a");
+    let a = arch.to_str().unwrap();
+    ok(&[
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--data",
+        csv.to_str().unwrap(),
+        "--target",
+        "y",
+        "--budget",
+        "200",
+        "--population",
+        "20",
+        "--tournament",
+        "5",
+        "--seed",
+        "3",
+        "--archive",
+        a,
+        "--quiet",
+    ]);
+    // The data is stored in the campaign settings: moving the file away changes nothing.
+    std::fs::rename(&csv, dir.path().join("elsewhere.csv")).unwrap();
+    ok(&["resume", a, "--budget", "400", "--quiet"]);
+    let doc = inspect(&arch, 1);
+    assert_eq!(doc["stats"]["candidates"].as_u64(), Some(400));
+    assert!(doc["top"][0]["fitness"].as_f64().is_some(), "{doc}");
+}

@@ -25,14 +25,69 @@ pub struct HistoryPoint {
     pub hurdle_stops: u64,
 }
 
+/// What the curves need from one record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// Position in insertion order.
+    pub seq: u64,
+    /// Fitness (`None` for failures).
+    pub fitness: Option<f64>,
+    /// Served from the functional equivalence cache.
+    pub fec_hit: bool,
+    /// Outcome was a hurdle stop.
+    pub hurdle: bool,
+    /// Unix time of insertion.
+    pub created_unix: f64,
+}
+
+impl Step {
+    /// The step of a record summary.
+    pub fn of(r: &crate::archive::RecordSummary) -> Step {
+        Step {
+            seq: r.seq,
+            fitness: r.fitness,
+            fec_hit: r.fec_hit,
+            hurdle: r.outcome == Outcome::Hurdle,
+            created_unix: r.created_unix,
+        }
+    }
+}
+
+/// The most points [`history_of_steps`] gives when downsampling for plots: a curve of a
+/// million candidates drawn point by point makes a ~75 MB SVG that adds nothing visible.
+pub const PLOT_POINTS: usize = 4000;
+
 /// Rebuilds the curves from `records` (any order; sorted by insertion here). `population` is
 /// the campaign's population size, which sets the window of the median.
 pub fn history(records: &[CandidateRecord], population: usize) -> Vec<HistoryPoint> {
-    let mut recs: Vec<&CandidateRecord> = records.iter().collect();
-    recs.sort_by_key(|r| r.seq);
+    let mut steps: Vec<Step> = records
+        .iter()
+        .map(|r| Step {
+            seq: r.seq,
+            fitness: r.fitness,
+            fec_hit: r.fec_hit,
+            hurdle: r.outcome == Outcome::Hurdle,
+            created_unix: r.created_unix,
+        })
+        .collect();
+    history_of_steps(&mut steps, population, None)
+}
+
+/// [`history`] from steps (sorted by insertion here). With `max_points`, only every k-th
+/// insertion gets a point (k chosen so that at most `max_points` are kept; the last insertion
+/// always has one); the counters and the best still account for every insertion, and the
+/// median is that of the population window at each kept point.
+pub fn history_of_steps(
+    steps: &mut [Step],
+    population: usize,
+    max_points: Option<usize>,
+) -> Vec<HistoryPoint> {
+    steps.sort_by_key(|r| r.seq);
+    let recs = &*steps;
+    let stride = max_points.map_or(1, |m| recs.len().div_ceil(m.max(1)).max(1));
     let t0 = recs.first().map(|r| r.created_unix).unwrap_or(0.0);
     let window = population.max(1);
-    let mut out = Vec::with_capacity(recs.len());
+    let mut out = Vec::with_capacity(recs.len() / stride + 1);
     let (mut evaluations, mut hits, mut stops) = (0u64, 0u64, 0u64);
     let mut best: Option<f64> = None;
     for (k, r) in recs.iter().enumerate() {
@@ -41,11 +96,14 @@ pub fn history(records: &[CandidateRecord], population: usize) -> Vec<HistoryPoi
         } else {
             evaluations += 1;
         }
-        if r.outcome == Outcome::Hurdle && !r.fec_hit {
+        if r.hurdle && !r.fec_hit {
             stops += 1;
         }
         if let Some(f) = r.fitness.filter(|f| f.is_finite()) {
             best = Some(best.map_or(f, |b| b.max(f)));
+        }
+        if (k + 1) % stride != 0 && k + 1 != recs.len() {
+            continue;
         }
         let start = (k + 1).saturating_sub(window);
         let mut members: Vec<f64> = recs[start..=k]
@@ -132,5 +190,34 @@ pub(crate) mod tests {
         // Window of 2: {None, 0.5} then {0.5, 0.1}.
         assert_eq!(h[2].median, Some(0.5));
         assert_eq!(h[3].median, Some(0.3));
+    }
+
+    #[test]
+    fn downsampled_curves_keep_the_counters_and_the_last_point() {
+        let recs: Vec<CandidateRecord> = (0..1000)
+            .map(|i| record(i, Some(i as f64), 3, i % 4 == 0))
+            .collect();
+        let full = history(&recs, 10);
+        let mut steps: Vec<Step> = full_steps(&recs);
+        let h = history_of_steps(&mut steps, 10, Some(30));
+        assert!(h.len() <= 30, "{} points", h.len());
+        // Every kept point equals the full curve's point at the same insertion.
+        for p in &h {
+            assert_eq!(p, &full[p.candidates as usize - 1]);
+        }
+        assert_eq!(h.last().unwrap(), full.last().unwrap());
+        assert_eq!(h.last().unwrap().evaluations, 750);
+    }
+
+    fn full_steps(recs: &[CandidateRecord]) -> Vec<Step> {
+        recs.iter()
+            .map(|r| Step {
+                seq: r.seq,
+                fitness: r.fitness,
+                fec_hit: r.fec_hit,
+                hurdle: r.outcome == Outcome::Hurdle,
+                created_unix: r.created_unix,
+            })
+            .collect()
     }
 }

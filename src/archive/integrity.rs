@@ -3,7 +3,9 @@
 //! new archive.
 
 use super::records::{CampaignState, CandidateRecord, Stats};
-use super::store::{Archive, ArchiveError, PendingEvaluation, SCHEMA_VERSION};
+use super::store::{
+    Archive, ArchiveError, OLDEST_READABLE_SCHEMA, PendingEvaluation, SCHEMA_VERSION,
+};
 use crate::guide::GuideSnapshot;
 use std::collections::HashSet;
 use std::path::Path;
@@ -89,7 +91,7 @@ pub fn verify(dir: &Path) -> Result<Report, ArchiveError> {
     let a = Archive::open_snapshot(dir)?;
     let mut problems = vec![];
     let schema_version = match a.schema_version() {
-        Ok(v) if v != SCHEMA_VERSION => {
+        Ok(v) if !(OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&v) => {
             return Err(ArchiveError::Schema {
                 path: dir.to_path_buf(),
                 found: v,
@@ -139,8 +141,8 @@ pub fn verify(dir: &Path) -> Result<Report, ArchiveError> {
             bad.add(format!("a key of {} bytes", k.len()));
             continue;
         };
-        match postcard::from_bytes::<CandidateRecord>(&v) {
-            Err(e) => bad.add(format!("candidate {key}: {e}")),
+        match a.decode_record(key, &v) {
+            Err(e) => bad.add(e.to_string()),
             Ok(r) if r.id != key => bad.add(format!("candidate {key} holds id {}", r.id)),
             Ok(r) => match crate::program::Program::from_json(&r.program, "archive record") {
                 Err(e) => bad.add(format!("candidate {key}: program: {e}")),

@@ -7,6 +7,7 @@
 //! running campaign rewrites atomically about once a second. [`integrity`] walks an archive
 //! record by record (`gevo verify`) and salvages what it can read.
 
+pub mod format;
 pub mod integrity;
 pub mod live;
 pub mod records;
@@ -14,7 +15,8 @@ pub mod reevaluation;
 pub mod snapshot;
 pub mod store;
 
+pub use format::RecordSummary;
 pub use live::LiveSummary;
 pub use records::{CampaignState, CandidateRecord, Stats};
 pub use reevaluation::ReevaluationRecord;
-pub use store::{Archive, ArchiveError, SCHEMA_VERSION};
+pub use store::{Archive, ArchiveError, OLDEST_READABLE_SCHEMA, SCHEMA_VERSION};

@@ -14,15 +14,32 @@
 //! [`Archive::open_read_only`] is for everything that only reads, and never writes a byte of
 //! the archive.
 
+use super::format::{self, RecordSummary, StoredProgram, StoredRecord};
 use super::live::LiveSummary;
 use super::records::{CampaignState, CandidateRecord};
 use super::snapshot::{Snapshot, SnapshotError};
 use crate::engine::Evaluation;
 use crate::hashing::Fingerprint;
+use crate::hashing::fec::FecEntry;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-/// Version of the stored layout; archives of another version are refused, not misread.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the stored layout new archives get: 2 stores compact records (see
+/// [`format`](super::format)). Archives of a version outside
+/// [`OLDEST_READABLE_SCHEMA`]`..=SCHEMA_VERSION` are refused, not misread.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest layout this gevo still reads (and resumes, writing records in that layout).
+pub const OLDEST_READABLE_SCHEMA: u32 = 1;
+
+/// How many distinct (functional hash, program) pairs the writer remembers to store repeats as
+/// references; beyond it the memory is cleared (a repeat is then stored once more).
+const SHARED_PROGRAMS: usize = 1 << 18;
+
+/// sled's page cache for a read-only copy: readers stream records once, so a small cache
+/// keeps their memory bounded whatever the archive's size (sled's default is 1 GB).
+const READER_CACHE_BYTES: u64 = 32 << 20;
 
 /// Archive errors. Each names the archive directory.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +96,16 @@ pub struct Archive {
     pending: sled::Tree,
     guide: sled::Tree,
     reevaluations: sled::Tree,
+    /// Schema 2: the functional equivalence cache of the committed state, one entry per
+    /// fingerprint with its recency stamp, rewritten only where it changed.
+    fec: sled::Tree,
+    /// The writer's copy of the committed `fec` tree (fingerprint → stamp, entry) and the
+    /// next stamp; loaded from the tree at the first commit.
+    fec_written: Mutex<Option<(StampedFec, u64)>>,
+    /// The layout of the stored records (the archive's schema version).
+    schema: u32,
+    /// (functional hash, hash of the program text) → id of the record storing that program.
+    shared: Mutex<HashMap<(Fingerprint, u64), u64>>,
     /// The copy a read-only archive was opened from; declared last so that it is deleted
     /// after the database is closed.
     snapshot: Option<Snapshot>,
@@ -95,6 +122,19 @@ pub struct PendingEvaluation {
 
 fn key(id: u64) -> [u8; 8] {
     id.to_be_bytes()
+}
+
+fn key_id(k: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(k).ok().map(u64::from_be_bytes)
+}
+
+/// Fingerprint → (recency stamp, entry): the `fec` tree as the writer last committed it.
+type StampedFec = HashMap<Fingerprint, (u64, FecEntry)>;
+
+/// A decoded record, or one whose program is stored in the record `.1`.
+enum Decoded {
+    Full(CandidateRecord),
+    Refers(StoredRecord, u64),
 }
 
 impl Archive {
@@ -120,22 +160,22 @@ impl Archive {
     ) -> Result<Archive, ArchiveError> {
         // A read-only copy is never written, so it needs no background flushes.
         let flush_every = snapshot.is_none().then_some(200);
-        let db = sled::Config::new()
-            .path(path)
-            .flush_every_ms(flush_every)
-            .open()
-            .map_err(|e| match &e {
-                sled::Error::Io(io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("lock") =>
-                {
-                    ArchiveError::Locked(dir.to_path_buf())
-                }
-                _ => ArchiveError::Corrupt {
-                    path: dir.join("db"),
-                    message: format!("the sled database cannot be opened: {e}"),
-                },
-            })?;
+        let mut config = sled::Config::new().path(path).flush_every_ms(flush_every);
+        if snapshot.is_some() {
+            config = config.cache_capacity(READER_CACHE_BYTES);
+        }
+        let db = config.open().map_err(|e| match &e {
+            sled::Error::Io(io)
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("lock") =>
+            {
+                ArchiveError::Locked(dir.to_path_buf())
+            }
+            _ => ArchiveError::Corrupt {
+                path: dir.join("db"),
+                message: format!("the sled database cannot be opened: {e}"),
+            },
+        })?;
         let tree = |name: &str| {
             db.open_tree(name).map_err(|e| ArchiveError::Corrupt {
                 path: dir.join("db"),
@@ -150,7 +190,11 @@ impl Archive {
             pending: tree("pending")?,
             guide: tree("guide")?,
             reevaluations: tree("reevaluations")?,
+            fec: tree("fec")?,
+            fec_written: Mutex::new(None),
             db,
+            schema: SCHEMA_VERSION,
+            shared: Mutex::new(HashMap::new()),
             snapshot,
         })
     }
@@ -192,7 +236,7 @@ impl Archive {
     /// Those of [`Self::open_read_only`].
     pub fn open(dir: &Path) -> Result<Archive, ArchiveError> {
         drop(Archive::open_read_only(dir)?);
-        let a = Archive::open_db(dir, &dir.join("db"), None)?;
+        let mut a = Archive::open_db(dir, &dir.join("db"), None)?;
         a.check_schema()?;
         Ok(a)
     }
@@ -212,7 +256,7 @@ impl Archive {
     /// numbers), [`ArchiveError::Corrupt`] naming the damaged file, [`ArchiveError::Io`] when the
     /// copy cannot be written.
     pub fn open_read_only(dir: &Path) -> Result<Archive, ArchiveError> {
-        let a = Archive::open_snapshot(dir)?;
+        let mut a = Archive::open_snapshot(dir)?;
         a.check_schema()?;
         a.config_json()?;
         a.check_against_live()?;
@@ -240,7 +284,14 @@ impl Archive {
             SnapshotError::Io(path, source) => ArchiveError::Io { path, source },
         })?;
         let path = snapshot.path().to_path_buf();
-        Archive::open_db(dir, &path, Some(snapshot))
+        let mut a = Archive::open_db(dir, &path, Some(snapshot))?;
+        // The integrity walk decodes records in the stored layout when it can read it.
+        if let Ok(v) = a.schema_version()
+            && (OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&v)
+        {
+            a.schema = v;
+        }
+        Ok(a)
     }
 
     /// The stored schema version.
@@ -260,16 +311,23 @@ impl Archive {
         Ok(u32::from_le_bytes(bytes))
     }
 
-    fn check_schema(&self) -> Result<(), ArchiveError> {
+    /// Checks that the stored version is one this gevo reads, and adopts its record layout.
+    fn check_schema(&mut self) -> Result<(), ArchiveError> {
         let found = self.schema_version()?;
-        if found != SCHEMA_VERSION {
+        if !(OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&found) {
             return Err(ArchiveError::Schema {
                 path: self.dir.clone(),
                 found,
                 expected: SCHEMA_VERSION,
             });
         }
+        self.schema = found;
         Ok(())
+    }
+
+    /// The layout the records are stored in (the archive's schema version).
+    pub fn record_schema(&self) -> u32 {
+        self.schema
     }
 
     /// Checks that the database holds what `live.json` last reported. The campaign writes the
@@ -352,10 +410,33 @@ impl Archive {
     pub fn put_records(&self, records: &[CandidateRecord]) -> Result<(), ArchiveError> {
         self.writable()?;
         let mut batch = sled::Batch::default();
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         for r in records {
-            let bytes = postcard::to_allocvec(r).map_err(|e| self.corrupt(e))?;
+            let bytes = if self.schema == 1 {
+                postcard::to_allocvec(r)
+            } else {
+                // A repeat of a program already stored under the same functional hash is
+                // stored as a reference to that record.
+                let k = (
+                    r.fingerprint,
+                    xxhash_rust::xxh3::xxh3_64(r.program.as_bytes()),
+                );
+                let program = match shared.get(&k) {
+                    Some(&id) if id != r.id => StoredProgram::SameAs(id),
+                    _ => {
+                        if shared.len() >= SHARED_PROGRAMS {
+                            shared.clear();
+                        }
+                        shared.insert(k, r.id);
+                        format::own_program(r)
+                    }
+                };
+                postcard::to_allocvec(&StoredRecord::new(r, program))
+            }
+            .map_err(|e| self.corrupt(e))?;
             batch.insert(&key(r.id), bytes);
         }
+        drop(shared);
         self.candidates
             .apply_batch(batch)
             .map_err(|e| self.corrupt(e))
@@ -375,23 +456,124 @@ impl Archive {
     ) -> Result<(), ArchiveError> {
         use sled::Transactional;
         self.writable()?;
-        let bytes = postcard::to_allocvec(state).map_err(|e| self.corrupt(e))?;
+        // Schema 2 keeps the cache out of the state blob: rewriting 100,000 entries ten times a
+        // second was most of what a long campaign wrote. Only changed entries are written.
+        let (bytes, fec_changes) = if self.schema == 1 {
+            (postcard::to_allocvec(state), None)
+        } else {
+            let light = CampaignState {
+                next_id: state.next_id,
+                inserted: state.inserted,
+                population: state.population.clone(),
+                rng: state.rng.clone(),
+                stats: state.stats.clone(),
+                fec: vec![],
+                finished: state.finished,
+            };
+            (
+                postcard::to_allocvec(&light),
+                Some(self.fec_changes(&state.fec)?),
+            )
+        };
+        let bytes = bytes.map_err(|e| self.corrupt(e))?;
         let guide_bytes = guide
             .map(postcard::to_allocvec)
             .transpose()
             .map_err(|e| self.corrupt(e))?;
-        (&self.state, &self.guide)
-            .transaction(|(s, g)| {
+        let (puts, dels) = match &fec_changes {
+            Some((p, d, _, _)) => (p.as_slice(), d.as_slice()),
+            None => (&[][..], &[][..]),
+        };
+        (&self.state, &self.guide, &self.fec)
+            .transaction(|(s, g, f)| {
                 s.insert("current", bytes.as_slice())?;
                 if let Some(gb) = &guide_bytes {
                     g.insert("current", gb.as_slice())?;
                 }
+                for (k, v) in puts {
+                    f.insert(k.as_slice(), v.as_slice())?;
+                }
+                for k in dels {
+                    f.remove(k.as_slice())?;
+                }
                 Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
             })
             .map_err(|e| self.corrupt(format!("{e:?}")))?;
+        if let Some((_, _, written, next)) = fec_changes {
+            *self.fec_written.lock().unwrap_or_else(|e| e.into_inner()) = Some((written, next));
+        }
         self.pending.clear().map_err(|e| self.corrupt(e))?;
         self.db.flush().map_err(|e| self.corrupt(e))?;
         Ok(())
+    }
+
+    /// The entries of the `fec` tree to write and delete so that it holds `fec` (least
+    /// recently used first), with the writer's copy after the commit. Entries touched since
+    /// the last commit are exactly those after the longest prefix of `fec` that keeps its
+    /// stamps in increasing order and its values, so only they get new stamps.
+    #[allow(clippy::type_complexity)]
+    fn fec_changes(
+        &self,
+        fec: &[(Fingerprint, FecEntry)],
+    ) -> Result<(Vec<([u8; 16], Vec<u8>)>, Vec<[u8; 16]>, StampedFec, u64), ArchiveError> {
+        let (old, mut next) = match self
+            .fec_written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            Some(w) => w,
+            None => {
+                let stored = self.stored_fec()?;
+                let next = stored.iter().map(|(_, (s, _))| s + 1).max().unwrap_or(0);
+                (stored.into_iter().collect(), next)
+            }
+        };
+        let mut written = HashMap::with_capacity(fec.len());
+        let mut puts = vec![];
+        let mut last = None::<u64>;
+        let mut fresh = false;
+        for (fp, e) in fec {
+            let keep = match old.get(fp) {
+                Some((stamp, was)) if !fresh && was == e && last.is_none_or(|l| *stamp > l) => {
+                    Some(*stamp)
+                }
+                _ => None,
+            };
+            let stamp = match keep {
+                Some(s) => s,
+                None => {
+                    fresh = true;
+                    next += 1;
+                    let v = postcard::to_allocvec(&(next - 1, e)).map_err(|e| self.corrupt(e))?;
+                    puts.push((fp.0.to_be_bytes(), v));
+                    next - 1
+                }
+            };
+            last = Some(stamp);
+            written.insert(*fp, (stamp, e.clone()));
+        }
+        let dels = old
+            .keys()
+            .filter(|fp| !written.contains_key(fp))
+            .map(|fp| fp.0.to_be_bytes())
+            .collect();
+        Ok((puts, dels, written, next))
+    }
+
+    /// The `fec` tree: fingerprint → (recency stamp, entry).
+    #[allow(clippy::type_complexity)]
+    fn stored_fec(&self) -> Result<Vec<(Fingerprint, (u64, FecEntry))>, ArchiveError> {
+        let mut out = Vec::with_capacity(self.fec.len());
+        for kv in self.fec.iter() {
+            let (k, v) = kv.map_err(|e| self.corrupt(e))?;
+            let k = <[u8; 16]>::try_from(k.as_ref())
+                .map_err(|_| self.corrupt("a cache key is not 16 bytes"))?;
+            let v: (u64, FecEntry) =
+                postcard::from_bytes(&v).map_err(|e| self.corrupt(format!("cache entry: {e}")))?;
+            out.push((Fingerprint(u128::from_be_bytes(k)), v));
+        }
+        Ok(out)
     }
 
     /// Stores one finished evaluation of an uncommitted deterministic batch and flushes it.
@@ -417,12 +599,16 @@ impl Archive {
 
     /// The last committed campaign state.
     pub fn state(&self) -> Result<Option<CampaignState>, ArchiveError> {
-        match self.state.get("current").map_err(|e| self.corrupt(e))? {
-            None => Ok(None),
-            Some(v) => postcard::from_bytes(&v)
-                .map(Some)
-                .map_err(|e| self.corrupt(e)),
+        let Some(v) = self.state.get("current").map_err(|e| self.corrupt(e))? else {
+            return Ok(None);
+        };
+        let mut s: CampaignState = postcard::from_bytes(&v).map_err(|e| self.corrupt(e))?;
+        if self.schema >= 2 {
+            let mut fec = self.stored_fec()?;
+            fec.sort_by_key(|(_, (stamp, _))| *stamp);
+            s.fec = fec.into_iter().map(|(fp, (_, e))| (fp, e)).collect();
         }
+        Ok(Some(s))
     }
 
     /// The guide's last committed snapshot (`None` for campaigns without a guide).
@@ -435,13 +621,45 @@ impl Archive {
         }
     }
 
+    /// Decodes one stored record; a schema-2 record that refers to another record's program
+    /// is returned with the id it refers to.
+    fn decode(&self, id: u64, bytes: &[u8]) -> Result<Decoded, ArchiveError> {
+        let bad = |e: postcard::Error| self.corrupt(format!("candidate {id}: {e}"));
+        if self.schema == 1 {
+            return Ok(Decoded::Full(postcard::from_bytes(bytes).map_err(bad)?));
+        }
+        let stored: StoredRecord = postcard::from_bytes(bytes).map_err(bad)?;
+        Ok(match stored.own_program() {
+            Ok((program, expression)) => Decoded::Full(stored.into_record(program, expression)),
+            Err(target) => Decoded::Refers(stored, target),
+        })
+    }
+
+    /// Decodes raw record bytes into a full record, following a reference to another record's
+    /// program (for the integrity walk).
+    pub(super) fn decode_record(
+        &self,
+        id: u64,
+        bytes: &[u8],
+    ) -> Result<CandidateRecord, ArchiveError> {
+        match self.decode(id, bytes)? {
+            Decoded::Full(r) => Ok(r),
+            Decoded::Refers(stored, target) => {
+                let Some(t) = self.record(target)?.filter(|_| target != id) else {
+                    return Err(self.corrupt(format!(
+                        "candidate {id} refers to the program of candidate {target}, which is not stored"
+                    )));
+                };
+                Ok(stored.into_record(t.program, t.expression))
+            }
+        }
+    }
+
     /// One record.
     pub fn record(&self, id: u64) -> Result<Option<CandidateRecord>, ArchiveError> {
         match self.candidates.get(key(id)).map_err(|e| self.corrupt(e))? {
             None => Ok(None),
-            Some(v) => postcard::from_bytes(&v)
-                .map(Some)
-                .map_err(|e| self.corrupt(e)),
+            Some(v) => self.decode_record(id, &v).map(Some),
         }
     }
 
@@ -461,12 +679,46 @@ impl Archive {
 
     /// All records in id order.
     pub fn records(&self) -> Result<Vec<CandidateRecord>, ArchiveError> {
-        let mut out = Vec::with_capacity(self.candidates.len());
+        let mut out: Vec<CandidateRecord> = Vec::with_capacity(self.candidates.len());
         for kv in self.candidates.iter() {
-            let (_, v) = kv.map_err(|e| self.corrupt(e))?;
-            out.push(postcard::from_bytes(&v).map_err(|e| self.corrupt(e))?);
+            let (k, v) = kv.map_err(|e| self.corrupt(e))?;
+            let id = key_id(&k).ok_or_else(|| self.corrupt("a record key is not 8 bytes"))?;
+            out.push(match self.decode(id, &v)? {
+                Decoded::Full(r) => r,
+                // References point back to an earlier id, already decoded (keys are in id
+                // order); anything else is looked up.
+                Decoded::Refers(stored, target) => {
+                    match out.binary_search_by_key(&target, |r| r.id) {
+                        Ok(i) if target != id => {
+                            let (p, e) = (out[i].program.clone(), out[i].expression.clone());
+                            stored.into_record(p, e)
+                        }
+                        _ => self.decode_record(id, &v)?,
+                    }
+                }
+            });
         }
         Ok(out)
+    }
+
+    /// Calls `f` with the summary of every record in id order, without decoding programs and
+    /// without holding more than one record in memory: what counting and ranking readers use
+    /// on archives of millions of candidates.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Corrupt`] naming the first record that cannot be decoded.
+    pub fn for_each_summary(&self, mut f: impl FnMut(&RecordSummary)) -> Result<(), ArchiveError> {
+        for kv in self.candidates.iter() {
+            let (k, v) = kv.map_err(|e| self.corrupt(e))?;
+            let s = format::decode_summary(self.schema, &v).map_err(|e| {
+                self.corrupt(format!(
+                    "candidate {}: {e}",
+                    key_id(&k).map_or("?".to_string(), |i| i.to_string())
+                ))
+            })?;
+            f(&s);
+        }
+        Ok(())
     }
 
     /// Number of records.
@@ -582,6 +834,70 @@ mod tests {
         }
         // Refusing it wrote nothing.
         assert_eq!(std::fs::read_dir(empty.join("db")).unwrap().count(), 0);
+    }
+
+    fn entry(first_id: u64, hits: u64) -> FecEntry {
+        FecEntry {
+            fitness: Some(first_id as f64),
+            test_score: None,
+            outcome: crate::engine::Outcome::Ok,
+            evaluations: 1,
+            hits,
+            first_id,
+        }
+    }
+
+    #[test]
+    fn the_cache_is_stored_incrementally_and_read_back_in_recency_order() {
+        use rand::SeedableRng;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("a");
+        let a = Archive::create(&dir, "{}").unwrap();
+        let fp = |i: u128| Fingerprint(i);
+        let mut state = CampaignState {
+            next_id: 3,
+            inserted: 3,
+            population: vec![0, 1, 2],
+            rng: rand_chacha::ChaCha8Rng::seed_from_u64(1),
+            stats: Default::default(),
+            fec: vec![
+                (fp(1), entry(0, 0)),
+                (fp(2), entry(1, 0)),
+                (fp(3), entry(2, 0)),
+            ],
+            finished: false,
+        };
+        a.commit_state(&state).unwrap();
+        let stamp = |a: &Archive, i: u128| {
+            a.stored_fec()
+                .unwrap()
+                .into_iter()
+                .find(|e| e.0 == fp(i))
+                .unwrap()
+                .1
+                .0
+        };
+        let before = stamp(&a, 1);
+        // A hit on 2 moves it to the recent end; 1 is evicted, 4 is new.
+        state.fec = vec![
+            (fp(3), entry(2, 0)),
+            (fp(2), entry(1, 1)),
+            (fp(4), entry(3, 0)),
+        ];
+        a.commit_state(&state).unwrap();
+        assert_eq!(a.state().unwrap().unwrap().fec, state.fec);
+        assert_eq!(a.fec.len(), 3, "the evicted entry is deleted");
+        drop(a);
+        let r = Archive::open_read_only(&dir).unwrap();
+        assert_eq!(r.state().unwrap().unwrap().fec, state.fec);
+        // 3 was not touched: it kept its stamp (it was not rewritten).
+        assert!(stamp(&r, 3) > before && stamp(&r, 3) < stamp(&r, 2));
+        drop(r);
+        // A resumed writer continues from the stored tree.
+        let w = Archive::open(&dir).unwrap();
+        state.fec.push((fp(5), entry(4, 0)));
+        w.commit_state(&state).unwrap();
+        assert_eq!(w.state().unwrap().unwrap().fec, state.fec);
     }
 
     #[test]

@@ -75,13 +75,57 @@ fn reevaluation_json(s: &ProgramSummary) -> serde_json::Value {
     })
 }
 
-/// Real evaluations (FEC hits left out) per outcome name.
-fn outcome_counts(records: &[CandidateRecord]) -> BTreeMap<&'static str, u64> {
-    let mut counts = BTreeMap::new();
-    for r in records.iter().filter(|r| !r.fec_hit) {
-        *counts.entry(r.outcome.name()).or_insert(0) += 1;
+/// The `k` best (key, id) pairs seen: larger key first, ties to the lower id (the order a
+/// stable sort of the records by descending key gives).
+struct TopK {
+    k: usize,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<Ranked>>,
+}
+
+#[derive(PartialEq)]
+struct Ranked(f64, u64);
+
+impl Eq for Ranked {}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then(other.1.cmp(&self.1))
     }
-    counts
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl TopK {
+    fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            heap: Default::default(),
+        }
+    }
+
+    fn offer(&mut self, key: f64, id: u64) {
+        if self.k == 0 {
+            return;
+        }
+        let r = Ranked(key, id);
+        if self.heap.len() < self.k {
+            self.heap.push(std::cmp::Reverse(r));
+        } else if self.heap.peek().is_some_and(|w| r > w.0) {
+            self.heap.pop();
+            self.heap.push(std::cmp::Reverse(r));
+        }
+    }
+
+    /// Ids, best first.
+    fn into_sorted_ids(self) -> Vec<u64> {
+        let mut v: Vec<Ranked> = self.heap.into_iter().map(|r| r.0).collect();
+        v.sort_by(|a, b| b.cmp(a));
+        v.into_iter().map(|r| r.1).collect()
+    }
 }
 
 fn stats_json(s: &Stats) -> serde_json::Value {
@@ -174,14 +218,6 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             let budget = config["budget"].as_u64().unwrap_or(0);
             let state = archive.state()?;
             guide = archive.guide()?.map(|g| g.stats);
-            let mut records = archive.records()?;
-            if a.known {
-                known_report = Some(known::detect(&archive, &records)?);
-            }
-            outcomes = Some(outcome_counts(&records));
-            records.retain(|r| {
-                r.fitness.is_some_and(f64::is_finite) && r.outcome == gevo::engine::Outcome::Ok
-            });
             if let Some(s) = &state {
                 for (fp, e) in &s.fec {
                     if let Some(f) = ranking_fitness(None, Some(e)) {
@@ -196,25 +232,50 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                     final_scores.insert(s.candidate, s);
                 }
             }
-            // Re-evaluated programs first, by their mean training score over the final
-            // seeds; then a function ranks by its mean over all its real evaluations, not
-            // one lucky run.
-            let key = |r: &CandidateRecord| {
-                let fec = means
-                    .get(&r.fingerprint)
-                    .map_or(r.fitness, |m| Some(m.0))
-                    .filter(|f| f.is_finite())
-                    .unwrap_or(f64::NEG_INFINITY);
-                match final_scores.get(&r.id).and_then(|s| s.train.as_ref()) {
-                    Some(t) => (1, t.mean),
-                    None => (0, fec),
+            if a.known {
+                let records = archive.records()?;
+                known_report = Some(known::detect(&archive, &records)?);
+            }
+            // One pass over the record summaries: outcome counts and the best `--top`, kept in
+            // a bounded heap, so memory does not grow with the archive.
+            let mut counts = BTreeMap::new();
+            let mut best = TopK::new(a.top + final_scores.len());
+            archive.for_each_summary(|r| {
+                if !r.fec_hit {
+                    *counts.entry(r.outcome.name()).or_insert(0) += 1;
                 }
-            };
-            records.sort_by(|x, y| {
-                let (a, b) = (key(x), key(y));
-                b.0.cmp(&a.0).then(b.1.total_cmp(&a.1))
-            });
-            records.truncate(a.top);
+                if r.fitness.is_some_and(f64::is_finite) && r.outcome == gevo::engine::Outcome::Ok {
+                    // A function ranks by its mean over all its real evaluations, not one
+                    // lucky run.
+                    let key = means
+                        .get(&r.fingerprint)
+                        .map_or(r.fitness, |m| Some(m.0))
+                        .filter(|f| f.is_finite())
+                        .unwrap_or(f64::NEG_INFINITY);
+                    best.offer(key, r.id);
+                }
+            })?;
+            outcomes = Some(counts);
+            // Re-evaluated programs first, by their mean training score over the final
+            // seeds; then the rest in the order above.
+            let mut reevaluated: Vec<(f64, u64)> = final_scores
+                .iter()
+                .filter_map(|(id, s)| s.train.as_ref().map(|t| (t.mean, *id)))
+                .collect();
+            reevaluated.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+            let mut ids: Vec<u64> = reevaluated.into_iter().map(|x| x.1).collect();
+            ids.extend(
+                best.into_sorted_ids()
+                    .into_iter()
+                    .filter(|id| !final_scores.contains_key(id)),
+            );
+            ids.truncate(a.top);
+            let mut records = Vec::new();
+            for id in ids {
+                if let Some(r) = archive.record(id)? {
+                    records.push(r);
+                }
+            }
             let (status, stats) = match state {
                 Some(s) if s.finished => ("finished".to_string(), s.stats),
                 Some(s) => ("stopped (resume with `gevo resume`)".to_string(), s.stats),
@@ -416,9 +477,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
 
 /// `gevo inspect DIR --pareto [--csv FILE] [--json]`.
 fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
-    use gevo::analysis::pareto::{hall_of_fame, write_csv};
-    let (_, records) = super::plot::open_records(&a.dir)?;
-    let hof = hall_of_fame(&records);
+    use gevo::analysis::pareto::write_csv;
+    let archive = super::plot::open_stopped(&a.dir)?;
+    let (_, hof) = super::plot::steps_and_hall_of_fame(&archive)?;
     if let Some(path) = &a.csv {
         let file =
             std::fs::File::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

@@ -256,7 +256,8 @@ pub fn report(a: ReportArgs) -> anyhow::Result<()> {
             a.dir.display()
         );
     }
-    let (archive, records) = super::plot::open_records(&a.dir)?;
+    let archive = super::plot::open_stopped(&a.dir)?;
+    let records = archive.records()?;
     let dir = a.dir.display().to_string();
     let config: CampaignConfig = serde_json::from_str(&archive.config_json()?)
         .with_context(|| format!("{dir}: unreadable campaign settings"))?;

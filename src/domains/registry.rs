@@ -90,6 +90,7 @@ mod tests {
             files: vec![],
             csv: Some("/d.csv".into()),
             target: Some("y".into()),
+            csv_data: None,
         };
         assert_eq!(domain_of_spec(&csv).unwrap().name(), "symbolic_regression");
     }
@@ -101,6 +102,7 @@ mod tests {
             files: vec![("d.toml".into(), "name = \"d\"\ndomain = \"chess\"\n".into())],
             csv: None,
             target: None,
+            csv_data: None,
         };
         let e = domain_of_spec(&spec).err().unwrap().to_string();
         assert!(e.starts_with("d.toml:2: unknown domain `chess`"), "{e}");

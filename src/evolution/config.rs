@@ -226,6 +226,7 @@ mod tests {
                 files: vec![],
                 csv: None,
                 target: None,
+                csv_data: None,
             },
         );
         let mut v = serde_json::to_value(&c).unwrap();
@@ -258,6 +259,7 @@ mod tests {
                 files: vec![],
                 csv: None,
                 target: None,
+                csv_data: None,
             },
         );
         assert_eq!(ok.validate(), Ok(()));

@@ -155,6 +155,7 @@ pub fn held_out_specs(spec: &TaskSpec) -> Result<Vec<TaskSpec>, EvaluatorError> 
                     files: vec![(origin, src.text)],
                     csv: None,
                     target: None,
+                    csv_data: None,
                 },
             ));
         }

@@ -42,16 +42,37 @@ impl Dataset {
     /// of the wrong length (with its line).
     pub fn from_csv(path: &Path, target: &str) -> Result<Dataset, DatasetError> {
         let file = path.display().to_string();
-        let err = |line: usize, message: String| DatasetError {
+        let reader = std::fs::File::open(path).map_err(|e| DatasetError {
             file: file.clone(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        Dataset::from_csv_reader(reader, &file, target)
+    }
+
+    /// [`Dataset::from_csv`] from CSV text held in memory (a dataset stored in the campaign
+    /// settings); `origin` names it in errors.
+    ///
+    /// # Errors
+    /// As [`Dataset::from_csv`].
+    pub fn from_csv_text(text: &str, origin: &str, target: &str) -> Result<Dataset, DatasetError> {
+        Dataset::from_csv_reader(text.as_bytes(), origin, target)
+    }
+
+    fn from_csv_reader(
+        reader: impl std::io::Read,
+        file: &str,
+        target: &str,
+    ) -> Result<Dataset, DatasetError> {
+        let err = |line: usize, message: String| DatasetError {
+            file: file.to_string(),
             line,
             message,
         };
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .trim(csv::Trim::All)
-            .from_path(path)
-            .map_err(|e| err(0, e.to_string()))?;
+            .from_reader(reader);
         let headers: Vec<String> = rdr
             .headers()
             .map_err(|e| err(1, e.to_string()))?

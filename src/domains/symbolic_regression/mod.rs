@@ -33,7 +33,12 @@ pub fn build_evaluator(
     let dataset = |e: DatasetError| EvaluatorError::Dataset(e.to_string());
     if let (Some(csv), Some(target)) = (&spec.csv, &spec.target) {
         let task = SymbolicRegressionTask::from_csv(Path::new(csv), target);
-        let (train, test) = task.load(None, csv).map_err(dataset)?;
+        let (train, test) = match &spec.csv_data {
+            Some(data) => task.load_stored(data, csv),
+            // Settings written before the data was stored: the file at its path.
+            None => task.load(None, csv),
+        }
+        .map_err(dataset)?;
         return Ok(Arc::new(SymbolicRegressionEvaluator::new(
             space, &task.name, &train, &test,
         )));

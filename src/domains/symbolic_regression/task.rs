@@ -139,4 +139,45 @@ impl SymbolicRegressionTask {
         let all = Dataset::from_csv(&path, target)?;
         Ok(all.split(d.test_fraction, d.seed))
     }
+
+    /// [`Self::load`] for a CSV task whose data the campaign stored: from the stored text, or,
+    /// for a file too large to store, from the file at its path once its content hash matches.
+    ///
+    /// # Errors
+    /// [`DatasetError`] for a bad CSV, or naming the file when it is gone or no longer the
+    /// one the campaign started with.
+    pub fn load_stored(
+        &self,
+        data: &crate::task_file::CsvData,
+        origin: &str,
+    ) -> Result<(Dataset, Dataset), DatasetError> {
+        let d = &self.data;
+        let target = d.target.as_deref().unwrap_or_default();
+        let all = match &data.text {
+            Some(text) => Dataset::from_csv_text(text, &format!("{origin} (stored copy)"), target)?,
+            None => {
+                let err = |message: String| DatasetError {
+                    file: origin.to_string(),
+                    line: 0,
+                    message,
+                };
+                let bytes = std::fs::read(origin).map_err(|e| {
+                    err(format!(
+                        "cannot read the campaign's data file ({e}); it is too large ({} bytes) to be stored in the archive, so restore it at this path",
+                        data.bytes
+                    ))
+                })?;
+                let found = crate::task_file::CsvData::hash_of(&bytes);
+                if found != data.hash {
+                    return Err(err(format!(
+                        "this file is not the one the campaign started with (content hash {found}, stored {}); restore the original file at this path",
+                        data.hash
+                    )));
+                }
+                let text = String::from_utf8(bytes).map_err(|e| err(e.to_string()))?;
+                Dataset::from_csv_text(&text, origin, target)?
+            }
+        };
+        Ok(all.split(d.test_fraction, d.seed))
+    }
 }

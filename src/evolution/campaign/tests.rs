@@ -91,6 +91,7 @@ fn config(budget: u64, deterministic: bool) -> CampaignConfig {
         files: vec![],
         csv: None,
         target: None,
+        csv_data: None,
     };
     let mut c = CampaignConfig::new("symbolic_regression", "", task);
     c.budget = budget;
