@@ -24,6 +24,10 @@ pub enum Outcome {
     /// The evaluator panicked (a bug in the evaluator or an op kernel, not in the candidate);
     /// the archive keeps the panic message ([`crate::engine::EvalResult::panic`]).
     Panicked,
+    /// The distributed executor got no evaluation: every worker that took the request died
+    /// or timed out (`max_deliver` deliveries), or a worker refused it (another gevo version,
+    /// a missing or different dataset, a request over its limits). Not the candidate's fault.
+    WorkerFailed,
 }
 
 impl Outcome {
@@ -38,6 +42,7 @@ impl Outcome {
             Outcome::Invalid => "invalid",
             Outcome::NoGradient => "no_gradient",
             Outcome::Panicked => "panicked",
+            Outcome::WorkerFailed => "worker_failed",
         }
     }
 }

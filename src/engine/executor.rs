@@ -45,6 +45,9 @@ pub enum ExecutorError {
     /// The workers went away with evaluations still in flight.
     #[error("the evaluation workers stopped with {0} evaluation(s) in flight")]
     Disconnected(usize),
+    /// The work queue between the campaign and remote workers failed (connection, stream).
+    #[error("the work queue failed: {0}")]
+    Queue(String),
 }
 
 /// Runs evaluation requests, in parallel where it can.

@@ -8,6 +8,7 @@ mod evaluation;
 mod evaluator;
 pub mod executor;
 pub mod local;
+pub mod nats;
 pub mod staged;
 
 pub use evaluation::{Cost, Evaluation, Outcome};
