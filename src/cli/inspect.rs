@@ -23,7 +23,8 @@ pub struct InspectArgs {
     #[arg(long)]
     pub json: bool,
     /// Print the hall of fame instead: the best program of each size, with the Pareto front
-    /// of fitness vs. size marked.
+    /// of fitness vs. size marked and, for symbolic regression, the recommended model by
+    /// PySR's rule (`recommended` in `--json`).
     #[arg(long)]
     pub pareto: bool,
     /// With `--pareto`: also write the hall of fame to this CSV file.
@@ -343,9 +344,18 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
 
 /// `gevo inspect DIR --pareto [--csv FILE] [--json]`.
 fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
-    use gevo::analysis::pareto::{hall_of_fame, write_csv};
+    use gevo::analysis::pareto::{hall_of_fame, recommended, write_csv};
     let (_, records) = super::plot::open_records(&a.dir)?;
     let hof = hall_of_fame(&records);
+    // Symbolic-regression records carry their training MSE; other domains get no recommendation.
+    let mse: HashMap<u64, f64> = records
+        .iter()
+        .filter_map(|r| {
+            let (_, v) = r.details.iter().find(|(k, _)| k == "train_mse")?;
+            Some((r.id, *v))
+        })
+        .collect();
+    let best = recommended(&hof, |id| mse.get(&id).copied());
     if let Some(path) = &a.csv {
         let file =
             std::fs::File::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -354,7 +364,7 @@ fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "hall_of_fame": hof }))?
+            serde_json::to_string_pretty(&json!({ "hall_of_fame": hof, "recommended": best }))?
         );
         return Ok(());
     }
@@ -373,6 +383,13 @@ fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|| "-".into()),
             if e.pareto { "*" } else { "" },
             e.expression
+        );
+    }
+    if let Some(b) = best {
+        println!(
+            "recommended (PySR's rule, largest log-loss drop per unit size): id {} size {} \
+             train MSE {:.6e}  {}",
+            b.id, b.size, b.loss, b.expression
         );
     }
     Ok(())

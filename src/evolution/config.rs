@@ -66,6 +66,18 @@ pub struct CampaignConfig {
     /// unlimited.
     #[serde(default)]
     pub max_duplicates: Option<usize>,
+    /// Local improvement of evaluated candidates (`--optimize-constants P`, P in [0, 1];
+    /// symbolic regression: constants fitted by BFGS). Each fully evaluated candidate is
+    /// improved with probability P, and always when it is a new hall-of-fame entry (the best
+    /// fitness so far at its size), as PySR does; an improvement is archived as a child
+    /// (mutation `constants_fitted`) and counts as a candidate. `None`: off.
+    #[serde(default)]
+    pub optimize_constants: Option<f64>,
+    /// Parsimony coefficient `C` (`--parsimony C`, at least 0): tournaments rank members by
+    /// `fitness − C·size`, PySR's `loss + C·complexity` with fitness for negated loss. Recorded
+    /// fitnesses are not penalized. 0 (the default): no penalty.
+    #[serde(default)]
+    pub parsimony: f64,
 }
 
 fn default_eval_seeds() -> usize {
@@ -100,6 +112,8 @@ impl CampaignConfig {
             max_evaluations: None,
             eval_seeds: default_eval_seeds(),
             max_duplicates: None,
+            optimize_constants: None,
+            parsimony: 0.0,
         }
     }
 }
@@ -177,6 +191,18 @@ impl CampaignConfig {
         {
             return fail("--hurdle-percentile", "must lie in [0, 100]", &percentile);
         }
+        if let Some(p) = self.optimize_constants
+            && !unit(p)
+        {
+            return fail("--optimize-constants", "must lie in [0, 1]", &p);
+        }
+        if !(self.parsimony >= 0.0 && self.parsimony.is_finite()) {
+            return fail(
+                "--parsimony",
+                "must be a finite number at least 0",
+                &self.parsimony,
+            );
+        }
         Ok(())
     }
 }
@@ -199,7 +225,14 @@ mod tests {
         );
         let mut v = serde_json::to_value(&c).unwrap();
         let obj = v.as_object_mut().unwrap();
-        for field in ["guide", "max_evaluations", "eval_seeds", "max_duplicates"] {
+        for field in [
+            "guide",
+            "max_evaluations",
+            "eval_seeds",
+            "max_duplicates",
+            "optimize_constants",
+            "parsimony",
+        ] {
             assert!(obj.remove(field).is_some(), "{field}");
         }
         let back: CampaignConfig = serde_json::from_value(v).unwrap();
@@ -229,8 +262,14 @@ mod tests {
         let mut c = ok.clone();
         c.fec.mantissa_bits = 53;
         assert_eq!(c.validate().unwrap_err().flag, "--fingerprint-bits");
-        let mut c = ok;
+        let mut c = ok.clone();
         c.hurdle = HurdleConfig::RollingPercentile { percentile: 100.5 };
         assert_eq!(c.validate().unwrap_err().flag, "--hurdle-percentile");
+        let mut c = ok.clone();
+        c.optimize_constants = Some(1.5);
+        assert_eq!(c.validate().unwrap_err().flag, "--optimize-constants");
+        let mut c = ok;
+        c.parsimony = -0.1;
+        assert_eq!(c.validate().unwrap_err().flag, "--parsimony");
     }
 }
