@@ -24,7 +24,8 @@ pub struct InspectArgs {
     #[arg(long)]
     pub json: bool,
     /// Print the hall of fame instead: the best program of each size, with the Pareto front
-    /// of fitness vs. size marked.
+    /// of fitness vs. size marked and, for symbolic regression, the recommended model by
+    /// PySR's rule (`recommended` in `--json`).
     #[arg(long)]
     pub pareto: bool,
     /// With `--pareto`: also write the hall of fame to this CSV file.
@@ -477,9 +478,19 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
 
 /// `gevo inspect DIR --pareto [--csv FILE] [--json]`.
 fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
-    use gevo::analysis::pareto::write_csv;
+    use gevo::analysis::pareto::{recommended, write_csv};
     let archive = super::plot::open_stopped(&a.dir)?;
     let (_, hof) = super::plot::steps_and_hall_of_fame(&archive)?;
+    // Symbolic-regression records carry their training MSE; other domains get no recommendation.
+    let mut mse: HashMap<u64, f64> = HashMap::new();
+    for e in &hof {
+        if let Some(r) = archive.record(e.id)?
+            && let Some((_, v)) = r.details.iter().find(|(k, _)| k == "train_mse")
+        {
+            mse.insert(e.id, *v);
+        }
+    }
+    let best = recommended(&hof, |id| mse.get(&id).copied());
     if let Some(path) = &a.csv {
         let file =
             std::fs::File::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -488,7 +499,7 @@ fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "hall_of_fame": hof }))?
+            serde_json::to_string_pretty(&json!({ "hall_of_fame": hof, "recommended": best }))?
         );
         return Ok(());
     }
@@ -507,6 +518,13 @@ fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|| "-".into()),
             if e.pareto { "*" } else { "" },
             e.expression
+        );
+    }
+    if let Some(b) = best {
+        println!(
+            "recommended (PySR's rule, largest log-loss drop per unit size): id {} size {} \
+             train MSE {:.6e}  {}",
+            b.id, b.size, b.loss, b.expression
         );
     }
     Ok(())

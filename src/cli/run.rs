@@ -208,6 +208,16 @@ pub struct RunArgs {
     /// Programs the final re-evaluation takes (with --final-seeds).
     #[arg(long, default_value_t = 10, requires = "final_seeds")]
     pub final_top: usize,
+    /// Fit the constants of evaluated candidates to the training rows (symbolic regression:
+    /// BFGS with restarts, as PySR): each evaluated candidate with probability P in [0, 1], and
+    /// always a new hall-of-fame entry (best so far at its size). A fit that lowers the loss is
+    /// archived as a child with mutation `constants_fitted` [default: off].
+    #[arg(long, value_name = "P")]
+    pub optimize_constants: Option<f64>,
+    /// Parsimony coefficient C: tournaments rank by fitness − C·size (PySR's loss +
+    /// C·complexity); recorded fitnesses are unchanged.
+    #[arg(long, value_name = "C", default_value_t = 0.0)]
+    pub parsimony: f64,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -444,6 +454,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
     config.max_duplicates = a.max_duplicates;
     config.final_seeds = a.final_seeds;
     config.final_top = a.final_top;
+    config.optimize_constants = a.optimize_constants;
+    config.parsimony = a.parsimony;
     let g = &mut config.guide;
     g.kind = a.guide;
     g.threshold = a.guide_threshold.unwrap_or(g.threshold);

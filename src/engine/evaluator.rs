@@ -17,6 +17,20 @@ pub struct EvalContext {
     pub time_limit: Option<Duration>,
 }
 
+/// What a domain's local improvement of an evaluated candidate gave (symbolic regression: its
+/// constants fitted by BFGS, as PySR does).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Improvement {
+    /// Nothing to improve (no constants, or the domain has no local improvement).
+    NotApplicable,
+    /// A better program of the same structure; the campaign archives it as a child of the
+    /// candidate (mutation `constants_fitted`) with its own fingerprint and evaluation.
+    Improved(Program),
+    /// The attempt kept the original program; the reason (`non_finite`, `singular`,
+    /// `no_improvement`) is recorded on the candidate as the detail `constant_fit_kept_<reason>`.
+    Kept(&'static str),
+}
+
 /// A domain's scorer. Implementations must be deterministic given `ctx.seed`.
 pub trait Evaluator: Send + Sync {
     /// The search space (inputs bound to the task).
@@ -28,4 +42,10 @@ pub trait Evaluator: Send + Sync {
     /// Outputs on the fixed canonical probe inputs (the functional hash's input), with every RNG
     /// reset, flattened to one vector.
     fn probe_outputs(&self, program: &Program) -> Vec<f64>;
+    /// Locally improves an evaluated program (called by the campaign when
+    /// `--optimize-constants` selects it); deterministic given `ctx.seed`. The default has
+    /// nothing to improve.
+    fn improve(&self, _program: &Program, _ctx: &EvalContext) -> Improvement {
+        Improvement::NotApplicable
+    }
 }

@@ -12,6 +12,6 @@ pub mod nats;
 pub mod staged;
 
 pub use evaluation::{Cost, Evaluation, Outcome};
-pub use evaluator::{EvalContext, Evaluator};
+pub use evaluator::{EvalContext, Evaluator, Improvement};
 pub use executor::{EvalRequest, EvalResult, Executor, ExecutorError};
 pub use local::LocalExecutor;

@@ -9,7 +9,7 @@ use super::population::{Member, Population, ranking_fitness};
 use super::seeds::seed_of;
 use crate::archive::store::PendingEvaluation;
 use crate::archive::{Archive, ArchiveError, CampaignState, CandidateRecord, LiveSummary, Stats};
-use crate::engine::{Cost, EvalContext, EvalRequest, Evaluation, Evaluator, Outcome};
+use crate::engine::{Cost, EvalContext, EvalRequest, Evaluation, Evaluator, Improvement, Outcome};
 use crate::guide::buffer::{label, rank as label_rank};
 use crate::guide::pam::Judgement;
 use crate::guide::{OnlineDiscriminator, guided_mutation};
@@ -58,6 +58,9 @@ pub(super) struct Proposal {
     accepted_over: Option<f64>,
 }
 
+/// Seed index of the `optimize_constants` draw and fit seed (apart from the training seeds).
+const IMPROVE_DRAW: usize = 1 << 20;
+
 /// Records kept for `inspect` and the live summary.
 pub(super) const TOP_K: usize = 100;
 const COMMIT_EVERY: Duration = Duration::from_millis(100);
@@ -79,6 +82,9 @@ pub(super) struct Bookkeeping {
     pub(super) inserted: u64,
     pub(super) stats: Stats,
     pub(super) top: Vec<CandidateRecord>,
+    /// Best fitness per size over fully evaluated records: the hall of fame that
+    /// `optimize_constants` always improves new entries of.
+    hall_of_fame: HashMap<usize, f64>,
     unsaved: Vec<CandidateRecord>,
     /// Panic messages of candidates whose evaluation panicked, until they are recorded.
     panics: HashMap<u64, String>,
@@ -128,6 +134,7 @@ impl Bookkeeping {
             inserted: 0,
             stats: Stats::default(),
             top: vec![],
+            hall_of_fame: HashMap::new(),
             unsaved: vec![],
             panics: HashMap::new(),
             unsaved_messages: vec![],
@@ -197,6 +204,10 @@ impl Bookkeeping {
                     }
                 }
             }
+        }
+        let inserted = self.inserted;
+        for r in records.iter().filter(|r| r.seq < inserted) {
+            self.note_hall_of_fame(r);
         }
         let mut late: Vec<&CandidateRecord> =
             records.iter().filter(|r| r.seq >= self.inserted).collect();
@@ -364,6 +375,7 @@ impl Bookkeeping {
         } else {
             let by_mean = self.ranks_by_mean();
             let fec = &self.fec;
+            let parsimony = self.config.parsimony;
             let parent = self
                 .population
                 .tournament_by(self.config.tournament, &mut self.rng, |m| {
@@ -371,6 +383,7 @@ impl Bookkeeping {
                         m.fitness,
                         by_mean.then(|| fec.peek(&m.fingerprint)).flatten(),
                     )
+                    .map(|f| f - parsimony * m.size as f64)
                 })
                 .expect("population is not empty");
             let pp = &self.programs[&parent.id];
@@ -529,6 +542,116 @@ impl Bookkeeping {
         }
         self.next_id = self.next_id.max(r.id + 1);
         self.inserted = r.seq + 1;
+        self.note_hall_of_fame(&r);
+    }
+
+    /// A fully evaluated record's fitness, when it would become a new hall-of-fame entry (the
+    /// best at its size so far).
+    fn is_new_hall_of_fame_entry(&self, r: &CandidateRecord) -> bool {
+        match r.fitness.filter(|f| f.is_finite()) {
+            Some(f) if r.outcome == Outcome::Ok => {
+                self.hall_of_fame.get(&r.size).is_none_or(|&b| f > b)
+            }
+            _ => false,
+        }
+    }
+
+    fn note_hall_of_fame(&mut self, r: &CandidateRecord) {
+        if self.is_new_hall_of_fame_entry(r) {
+            self.hall_of_fame.insert(
+                r.size,
+                r.fitness.expect("a hall-of-fame entry has a fitness"),
+            );
+        }
+    }
+
+    /// Whether `optimize_constants` improves this record: with probability P (a draw from the
+    /// campaign seed and the id, so it does not touch the search's RNG stream) or always for a
+    /// new hall-of-fame entry; never a fitted child itself or a failed or cached candidate.
+    fn wants_improvement(&self, r: &CandidateRecord) -> bool {
+        let Some(p) = self.config.optimize_constants else {
+            return false;
+        };
+        if r.fec_hit
+            || r.outcome != Outcome::Ok
+            || r.mutation == Some(MutationKind::ConstantsFitted)
+            || !r.fitness.is_some_and(f64::is_finite)
+        {
+            return false;
+        }
+        let draw =
+            (seed_of(self.config.seed, r.id, IMPROVE_DRAW) >> 11) as f64 / (1u64 << 53) as f64;
+        draw < p || self.is_new_hall_of_fame_entry(r)
+    }
+
+    /// Inserts an evaluated candidate and, when `optimize_constants` selects it, its improved
+    /// child right after it: a new id, the candidate as parent, mutation `constants_fitted`,
+    /// its own fingerprint, served from the cache or evaluated here (symbolic regression's
+    /// evaluations take microseconds). A fit that kept the original is recorded on the candidate
+    /// as the detail `constant_fit_kept_<reason>` = 1.
+    pub(super) fn insert_evaluated(
+        &mut self,
+        p: Proposal,
+        e: Evaluation,
+        observer: &mut dyn CampaignObserver,
+    ) -> Result<(), ArchiveError> {
+        let parent_program = p.program.clone();
+        let mut rec = self.record_evaluated(p, e);
+        let mut improved = None;
+        let mut fit_secs = 0.0;
+        if self.wants_improvement(&rec) {
+            let ctx = EvalContext {
+                seed: seed_of(self.config.seed, rec.id, IMPROVE_DRAW),
+                hurdle: None,
+                time_limit: self.config.time_limit_secs.map(Duration::from_secs_f64),
+            };
+            let started = Instant::now();
+            let outcome = self.evaluator.improve(&parent_program, &ctx);
+            fit_secs = started.elapsed().as_secs_f64();
+            match outcome {
+                Improvement::NotApplicable => {}
+                Improvement::Improved(q) => improved = Some(q),
+                Improvement::Kept(why) => {
+                    rec.details.push((format!("constant_fit_kept_{why}"), 1.0))
+                }
+            }
+        }
+        let parent = rec.id;
+        self.insert(rec, observer)?;
+        let Some(program) = improved else {
+            return Ok(());
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        let fingerprint = fingerprint_of_outputs(
+            &self.evaluator.probe_outputs(&program),
+            self.config.fec.mantissa_bits,
+        );
+        let child = Proposal {
+            id,
+            program,
+            parent: Some(parent),
+            mutation: Some(MutationKind::ConstantsFitted),
+            seed: None,
+            fingerprint,
+            hurdle: None,
+            accepted_over: None,
+        };
+        let rec = match self.lookup(&child) {
+            Lookup::Hit(entry) => self.record_hit(child, &entry),
+            Lookup::Miss => {
+                let ctx = EvalContext {
+                    seed: seed_of(self.config.seed, id, 0),
+                    hurdle: None,
+                    time_limit: self.config.time_limit_secs.map(Duration::from_secs_f64),
+                };
+                let mut e = self.evaluator.evaluate(&child.program, &ctx);
+                // The child's cost includes the fit that made it.
+                e.cost.wall_secs += fit_secs;
+                self.record_evaluated(child, e)
+            }
+        };
+        self.insert(rec, observer)
     }
 
     /// Inserts a record: population (aging), counters, top-K, observer; in asynchronous mode
@@ -544,6 +667,7 @@ impl Bookkeeping {
         if r.outcome != Outcome::Ok {
             *self.failure_counts.entry(r.outcome).or_default() += 1;
         }
+        self.note_hall_of_fame(&r);
         self.stats.wall_secs = self.wall_base + self.started.elapsed().as_secs_f64();
         if let Some(old) = self.population.push(Member {
             id: r.id,

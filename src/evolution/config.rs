@@ -84,6 +84,18 @@ pub struct CampaignConfig {
 
 fn default_final_top() -> usize {
     10
+    /// Local improvement of evaluated candidates (`--optimize-constants P`, P in [0, 1];
+    /// symbolic regression: constants fitted by BFGS). Each fully evaluated candidate is
+    /// improved with probability P, and always when it is a new hall-of-fame entry (the best
+    /// fitness so far at its size), as PySR does; an improvement is archived as a child
+    /// (mutation `constants_fitted`) and counts as a candidate. `None`: off.
+    #[serde(default)]
+    pub optimize_constants: Option<f64>,
+    /// Parsimony coefficient `C` (`--parsimony C`, at least 0): tournaments rank members by
+    /// `fitness − C·size`, PySR's `loss + C·complexity` with fitness for negated loss. Recorded
+    /// fitnesses are not penalized. 0 (the default): no penalty.
+    #[serde(default)]
+    pub parsimony: f64,
 }
 
 fn default_eval_seeds() -> usize {
@@ -121,6 +133,8 @@ impl CampaignConfig {
             held_out: vec![],
             final_seeds: None,
             final_top: default_final_top(),
+            optimize_constants: None,
+            parsimony: 0.0,
         }
     }
 }
@@ -208,6 +222,18 @@ impl CampaignConfig {
         {
             return fail("--hurdle-percentile", "must lie in [0, 100]", &percentile);
         }
+        if let Some(p) = self.optimize_constants
+            && !unit(p)
+        {
+            return fail("--optimize-constants", "must lie in [0, 1]", &p);
+        }
+        if !(self.parsimony >= 0.0 && self.parsimony.is_finite()) {
+            return fail(
+                "--parsimony",
+                "must be a finite number at least 0",
+                &self.parsimony,
+            );
+        }
         Ok(())
     }
 }
@@ -239,6 +265,8 @@ mod tests {
             "held_out",
             "final_seeds",
             "final_top",
+            "optimize_constants",
+            "parsimony",
         ] {
             assert!(obj.remove(field).is_some(), "{field}");
         }
@@ -277,8 +305,14 @@ mod tests {
         let mut c = ok.clone();
         c.final_top = 0;
         assert_eq!(c.validate().unwrap_err().flag, "--final-top");
-        let mut c = ok;
+        let mut c = ok.clone();
         c.hurdle = HurdleConfig::RollingPercentile { percentile: 100.5 };
         assert_eq!(c.validate().unwrap_err().flag, "--hurdle-percentile");
+        let mut c = ok.clone();
+        c.optimize_constants = Some(1.5);
+        assert_eq!(c.validate().unwrap_err().flag, "--optimize-constants");
+        let mut c = ok;
+        c.parsimony = -0.1;
+        assert_eq!(c.validate().unwrap_err().flag, "--parsimony");
     }
 }

@@ -11,6 +11,10 @@
 //! With `eval_seeds = K` a cache miss becomes K requests (one per training seed) submitted at
 //! once; the candidate is recorded when its last seed comes back, with the K evaluations
 //! combined by [`super::seeds`]. Budgets and `max_evaluations` count candidates, not seeds.
+//!
+//! With `optimize_constants`, an evaluated candidate's improved child (its constants fitted)
+//! is made and inserted right after it by the bookkeeping, in the same order in both modes; a
+//! deterministic batch may so overshoot the budget by its fitted children.
 
 use super::bookkeeping::{Bookkeeping, CampaignObserver, Proposal};
 use super::campaign::{CampaignError, StopSignal};
@@ -162,8 +166,7 @@ pub(super) fn run_async(
         let Some((p, seeds)) = waiting.remove(&id) else {
             return Err(CampaignError::UnknownResult(id));
         };
-        let rec = book.record_evaluated(p, seeds.combine());
-        book.insert(rec, observer)?;
+        book.insert_evaluated(p, seeds.combine(), observer)?;
         // Workers keep evaluating while the guide retrains here.
         book.maintain_guide();
     }
@@ -240,13 +243,13 @@ pub(super) fn run_deterministic(
             done.insert(id, e);
         }
         for p in proposals {
-            let rec = if let Some(e) = hits.remove(&p.id) {
-                book.record_hit(p, &e)
+            if let Some(e) = hits.remove(&p.id) {
+                let rec = book.record_hit(p, &e);
+                book.insert(rec, observer)?;
             } else {
                 let e = done.remove(&p.id).expect("every miss was evaluated");
-                book.record_evaluated(p, e)
-            };
-            book.insert(rec, observer)?;
+                book.insert_evaluated(p, e, observer)?;
+            }
         }
         // Retrain only at batch boundaries, so the batch's proposals do not depend on timing.
         book.maintain_guide();

@@ -33,6 +33,9 @@ pub enum MutationKind {
     /// NAS-Bench-101's cell mutation: every edge flipped with probability 1/7, every interior
     /// op resampled with probability 1/5, repeated until the cell is valid and different.
     CellMutation,
+    /// Not a mutation: the parent's constants fitted to the training data (symbolic
+    /// regression's `--optimize-constants`), same structure.
+    ConstantsFitted,
 }
 
 impl MutationKind {
@@ -55,6 +58,7 @@ impl MutationKind {
             MutationKind::PerturbConstant => "perturb_constant",
             MutationKind::NewProgram => "new_program",
             MutationKind::CellMutation => "cell_mutation",
+            MutationKind::ConstantsFitted => "constants_fitted",
         }
     }
 }
@@ -115,7 +119,9 @@ pub fn mutate(
             MutationKind::DeleteNode => delete_node(parent, rng),
             MutationKind::RewireArg => rewire_arg(parent, space, rng),
             MutationKind::PerturbConstant => perturb_constant(parent, space, rng),
-            MutationKind::NewProgram | MutationKind::CellMutation => {
+            MutationKind::NewProgram
+            | MutationKind::CellMutation
+            | MutationKind::ConstantsFitted => {
                 unreachable!("handled above")
             }
         };

@@ -38,8 +38,9 @@ impl Dataset {
     /// input. Empty lines are skipped.
     ///
     /// # Errors
-    /// [`DatasetError`] for a missing file, a missing target column, a non-numeric cell or a row
-    /// of the wrong length (with its line).
+    /// [`DatasetError`] for a missing file, a duplicate header name, a missing target column, a
+    /// non-numeric cell, a row of the wrong length (with its line), no data rows or a constant
+    /// target.
     pub fn from_csv(path: &Path, target: &str) -> Result<Dataset, DatasetError> {
         let file = path.display().to_string();
         let reader = std::fs::File::open(path).map_err(|e| DatasetError {
@@ -79,6 +80,19 @@ impl Dataset {
             .iter()
             .map(String::from)
             .collect();
+        for (i, h) in headers.iter().enumerate() {
+            if let Some(j) = headers[..i].iter().position(|g| g == h) {
+                return Err(err(
+                    1,
+                    format!(
+                        "duplicate column `{h}` in the header (columns {} and {}): every column \
+                         needs its own name",
+                        j + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
         let t = headers.iter().position(|h| h == target).ok_or_else(|| {
             err(
                 1,
@@ -120,6 +134,17 @@ impl Dataset {
         }
         if ys.is_empty() {
             return Err(err(0, "no data rows".into()));
+        }
+        if ys.iter().all(|&y| y == ys[0]) {
+            return Err(err(
+                0,
+                format!(
+                    "target column `{target}` is constant ({}) in all {} rows: there is nothing \
+                     to fit (NRMSE and R² are undefined)",
+                    ys[0],
+                    ys.len()
+                ),
+            ));
         }
         Ok(Dataset {
             names,

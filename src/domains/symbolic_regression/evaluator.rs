@@ -1,8 +1,9 @@
 //! Scoring expressions on a dataset.
 
 use super::Dataset;
+use super::constants::{ConstantFit, FitConfig, fit_constants};
 use crate::engine::staged::{StageClock, below_hurdle, hurdle_stop};
-use crate::engine::{EvalContext, Evaluation, Evaluator, Outcome};
+use crate::engine::{EvalContext, Evaluation, Evaluator, Improvement, Outcome};
 use crate::program::Program;
 use crate::program::interpreter::Interpreter;
 use crate::program::ops::KernelContext;
@@ -196,5 +197,20 @@ impl Evaluator for SymbolicRegressionEvaluator {
 
     fn probe_outputs(&self, p: &Program) -> Vec<f64> {
         with_output(p, &self.probe, |out| out.broadcast_to(PROBE_ROWS, 1))
+    }
+
+    /// Fits the live constants to the training rows (BFGS, [`super::constants`]).
+    fn improve(&self, p: &Program, ctx: &EvalContext) -> Improvement {
+        match fit_constants(
+            p,
+            &self.train,
+            &self.train_y,
+            ctx.seed,
+            &FitConfig::default(),
+        ) {
+            ConstantFit::NoConstants => Improvement::NotApplicable,
+            ConstantFit::Fitted { program, .. } => Improvement::Improved(program),
+            ConstantFit::Kept { reason } => Improvement::Kept(reason),
+        }
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! Fitness is `1 / (1 + NRMSE_train)` (1 is a perfect fit), where NRMSE = RMSE / std(y); the test
 //! score is R² on held-out points. Constants are **mutated** (×U[0.5, 2], sign flip with
-//! probability 0.1), not fitted by gradient or least squares.
+//! probability 0.1) and, with `gevo run --optimize-constants P`, **fitted** to the training rows
+//! by BFGS ([`constants`]); the fitted program is archived as a child of the candidate.
 
+pub mod constants;
 pub mod dataset;
 pub mod domain;
 pub mod evaluator;

@@ -137,6 +137,34 @@ impl SymbolicRegressionTask {
             _ => csv.clone(),
         };
         let all = Dataset::from_csv(&path, target)?;
+        if !(0.0..1.0).contains(&d.test_fraction) {
+            return Err(DatasetError {
+                file: origin.to_string(),
+                line: 0,
+                message: format!("test_fraction must lie in [0, 1) (got {})", d.test_fraction),
+            });
+        }
+        // At least one held-out row and two training rows (a line needs two points).
+        let too_few = |rows: usize| {
+            let n_test = ((rows as f64) * d.test_fraction).round() as usize;
+            let n_test = n_test.min(rows.saturating_sub(1));
+            n_test == 0 || rows - n_test < 2
+        };
+        if d.test_fraction > 0.0 && too_few(all.rows()) {
+            let need = (3..)
+                .find(|&n| !too_few(n))
+                .expect("some row count suffices");
+            return Err(DatasetError {
+                file: path.display().to_string(),
+                line: 0,
+                message: format!(
+                    "{} data rows are too few for a held-out split of {:.0} %: need at least \
+                     {need} rows (2 for training, 1 held out)",
+                    all.rows(),
+                    100.0 * d.test_fraction,
+                ),
+            });
+        }
         Ok(all.split(d.test_fraction, d.seed))
     }
 
