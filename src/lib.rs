@@ -41,6 +41,9 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
+// A panic in a worker thread loses a candidate and, in the CLI, the user's trust: shipped code
+// returns typed errors instead (tests may unwrap; see clippy.toml).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod analysis;
 pub mod archive;

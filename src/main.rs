@@ -1,5 +1,8 @@
 //! The `gevo` binary: the command line lives in [`cli`]; the engine is the `gevo` library.
 
+// Shipped code returns errors instead of panicking (tests may unwrap; see clippy.toml).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 
 fn main() -> std::process::ExitCode {

@@ -106,10 +106,7 @@ pub struct Reach {
 
 impl Reach {
     /// Of the `reference` and `arm` runs, on the grids of 1..=`evaluations` real evaluations
-    /// and of `times` seconds.
-    ///
-    /// # Panics
-    /// If `evaluations` is 0.
+    /// and of `times` seconds (`evaluations` = 0 reads as 1 for the target).
     pub fn of(
         reference: &[&Trajectory],
         arm: &[&Trajectory],
@@ -117,7 +114,13 @@ impl Reach {
         times: &[f64],
     ) -> Reach {
         let base = mean_curve_evaluations(reference, evaluations);
-        let target = *base.last().expect("at least one evaluation");
+        // The last point of `base`, computed directly so that an empty grid needs no special case.
+        let target = mean(
+            &reference
+                .iter()
+                .map(|r| r.best_after(evaluations))
+                .collect::<Vec<_>>(),
+        );
         Reach {
             target,
             reference_evaluations: first_reach(&base, target),
@@ -165,7 +168,7 @@ pub struct Speedup {
 /// target counts as speedup 0, so the interval is conservative.
 ///
 /// # Panics
-/// If `evaluations` or `resamples` is 0, or either arm has no runs.
+/// If `resamples` is 0, or either arm has no runs.
 pub fn bootstrap_speedup(
     reference: &[&Trajectory],
     arm: &[&Trajectory],

@@ -199,7 +199,10 @@ pub fn detect(
             exact
         } else {
             reprobed += 1;
-            scaled_match(&known, &evaluator.probe_outputs(&r.program()), bits)
+            // A damaged record matches nothing (`gevo verify` reports it).
+            r.program()
+                .ok()
+                .and_then(|p| scaled_match(&known, &evaluator.probe_outputs(&p), bits))
         };
         by_fingerprint.insert(r.fingerprint, m);
     }

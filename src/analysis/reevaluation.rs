@@ -49,13 +49,14 @@ impl Spread {
         } else {
             0.0
         };
-        let ci95 = (n > 1).then(|| {
-            let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-                .expect("valid degrees of freedom")
-                .inverse_cdf(0.975);
-            let h = t * std / (n as f64).sqrt();
-            [mean - h, mean + h]
-        });
+        // n − 1 ≥ 1 degrees of freedom always form a valid distribution.
+        let ci95 = (n > 1)
+            .then(|| StudentsT::new(0.0, 1.0, (n - 1) as f64).ok())
+            .flatten()
+            .map(|dist| {
+                let h = dist.inverse_cdf(0.975) * std / (n as f64).sqrt();
+                [mean - h, mean + h]
+            });
         Some(Spread { n, mean, std, ci95 })
     }
 

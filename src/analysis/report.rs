@@ -52,15 +52,16 @@ pub fn summarize(scores: &[f64]) -> Option<Summary> {
         });
     }
     let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .expect("n − 1 ≥ 1 degrees of freedom")
-        .inverse_cdf(0.975);
-    let half = t * std / (n as f64).sqrt();
+    // n − 1 ≥ 1 degrees of freedom always form a valid distribution.
+    let ci95 = StudentsT::new(0.0, 1.0, (n - 1) as f64).ok().map(|dist| {
+        let half = dist.inverse_cdf(0.975) * std / (n as f64).sqrt();
+        (mean - half, mean + half)
+    });
     Some(Summary {
         n,
         mean,
         std: Some(std),
-        ci95: Some((mean - half, mean + half)),
+        ci95,
     })
 }
 
@@ -159,10 +160,17 @@ pub fn top_distinct(
                 train.extend(seeds);
             }
         }
-        let program = crate::program::simplify::simplify(&r.program());
-        let latex = crate::program::validate::infer_types(&program)
-            .is_ok()
-            .then(|| crate::export::latex::to_latex(&program));
+        let (infix, latex) = match r.program() {
+            Ok(p) => {
+                let program = crate::program::simplify::simplify(&p);
+                let latex = crate::program::validate::infer_types(&program)
+                    .is_ok()
+                    .then(|| crate::export::latex::to_latex(&program));
+                (crate::program::print::infix_top(&program), latex)
+            }
+            // The stored expression still names the function; `gevo verify` reports the damage.
+            Err(e) => (format!("{} (damaged record: {e})", r.expression), None),
+        };
         rows.push(ProgramRow {
             rank: rows.len() + 1,
             id: r.id,
@@ -171,7 +179,7 @@ pub fn top_distinct(
             real_evaluations: same.iter().filter(|s| !s.fec_hit).count() as u64,
             train,
             held_out: real.iter().filter_map(|s| s.test_score).collect(),
-            infix: crate::program::print::infix_top(&program),
+            infix,
             latex,
             known: None,
         });

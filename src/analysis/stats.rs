@@ -47,12 +47,16 @@ pub fn paired_comparison(a: &[f64], b: &[f64]) -> PairedComparison {
         0.0
     };
     let sd = var.sqrt();
-    let (t, p_t) = if n > 1 && sd > 0.0 {
-        let t = md / (sd / (n as f64).sqrt());
-        let dist = StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("valid degrees of freedom");
-        (Some(t), Some(2.0 * (1.0 - dist.cdf(t.abs()))))
-    } else {
-        (None, None)
+    // n − 1 ≥ 1 degrees of freedom always form a valid distribution.
+    let dist = (n > 1 && sd > 0.0)
+        .then(|| StudentsT::new(0.0, 1.0, (n - 1) as f64).ok())
+        .flatten();
+    let (t, p_t) = match dist {
+        Some(dist) => {
+            let t = md / (sd / (n as f64).sqrt());
+            (Some(t), Some(2.0 * (1.0 - dist.cdf(t.abs()))))
+        }
+        None => (None, None),
     };
     // Exact sign-flip test: the share of sign patterns whose |mean| reaches the observed one.
     let observed = md.abs() - 1e-12 * md.abs().max(1.0);

@@ -3,8 +3,8 @@
 use crate::engine::{Cost, Outcome};
 use crate::hashing::Fingerprint;
 use crate::hashing::fec::FecEntry;
-use crate::program::Program;
 use crate::program::mutate::MutationKind;
+use crate::program::{Program, ProgramError};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -50,9 +50,11 @@ pub struct CandidateRecord {
 
 impl CandidateRecord {
     /// Parses the stored program.
-    pub fn program(&self) -> Program {
-        Program::from_json(&self.program, "archive record")
-            .expect("archived programs are valid JSON")
+    ///
+    /// # Errors
+    /// [`ProgramError::Parse`] when the stored JSON is damaged (the record's id is the origin).
+    pub fn program(&self) -> Result<Program, ProgramError> {
+        Program::from_json(&self.program, &format!("archive record {}", self.id))
     }
 }
 

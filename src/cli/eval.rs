@@ -198,7 +198,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
                 .iter()
                 .find(|((ss, kk), _)| *ss == s && *kk == k)
                 .map(|(_, r)| r)
-                .expect("every job ran");
+                .ok_or_else(|| anyhow!("no training run for seed {s} on {}", task.name))?;
             let report = report.as_ref().map_err(|e| anyhow!("{e:#}"))?;
             let mean = RlLossEvaluator::mean_final_return(task, report);
             let score = if report.outcome == TrainingOutcome::Completed {

@@ -2,7 +2,7 @@
 //! graph (DOT, SVG) or JSON.
 
 use super::show::load_record;
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::Args;
 use gevo::export::svg::Renderer;
 use gevo::export::{Format, Origin};
@@ -38,7 +38,10 @@ pub fn export(a: ExportArgs) -> anyhow::Result<()> {
             id: Some(id),
             fitness: record.fitness,
         };
-        (record.program(), origin)
+        let program = record
+            .program()
+            .with_context(|| format!("{}: candidate {id}", a.source.display()))?;
+        (program, origin)
     } else {
         if let Some(id) = a.id {
             bail!(

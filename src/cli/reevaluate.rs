@@ -243,7 +243,7 @@ pub fn report_json(report: &Report) -> serde_json::Value {
             "ran": report.counts.ran,
         },
         "programs": report.summaries.iter().map(|s| {
-            let mut v = serde_json::to_value(s).expect("summaries serialize");
+            let mut v = serde_json::to_value(s).unwrap_or_default();
             v["expression"] = json!(expression(report, s.candidate));
             v["campaign_fitness"] = json!(report.candidates.iter().find(|c| c.id == s.candidate).and_then(|c| c.fitness));
             v

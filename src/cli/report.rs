@@ -296,17 +296,19 @@ pub fn report(a: ReportArgs) -> anyhow::Result<()> {
         Ok(k)
     };
 
-    let comparison = match (a.compare_seeds, top.first()) {
+    // The top rows come from `records`, so the best one's record is there.
+    let best = top
+        .first()
+        .and_then(|best| records.iter().find(|r| r.id == best.id));
+    let comparison = match (a.compare_seeds, best) {
         (None, _) => Comparison::NotRequested,
         (Some(_), None) => {
             Comparison::Unavailable("the campaign has no program with a finite fitness".into())
         }
         (Some(s), Some(best)) => {
-            let program = records
-                .iter()
-                .find(|r| r.id == best.id)
-                .map(|r| r.program())
-                .expect("the best row comes from the records");
+            let program = best
+                .program()
+                .with_context(|| format!("{}: candidate {}", a.dir.display(), best.id))?;
             compare(
                 ev.as_ref(),
                 (best.id, &program),

@@ -247,11 +247,12 @@ impl Progress {
         } else {
             ProgressBar::new(budget)
         };
-        bar.set_style(
+        // A fixed template: it parses, so the default style is only a formality.
+        if let Ok(style) =
             ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
         bar.set_position(done);
         Progress { bar }
     }

@@ -1,7 +1,7 @@
 //! `gevo show DIR ID`: one candidate in full, with its lineage.
 
 use super::inspect::record_json;
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 use clap::Args;
 use gevo::archive::{Archive, ArchiveError, CandidateRecord, LiveSummary};
 use std::path::{Path, PathBuf};
@@ -58,7 +58,9 @@ pub fn load_record(dir: &Path, id: u64) -> anyhow::Result<Loaded> {
 
 pub fn show(a: ShowArgs) -> anyhow::Result<()> {
     let (r, lineage, message) = load_record(&a.dir, a.id)?;
-    let program = r.program();
+    let program = r
+        .program()
+        .with_context(|| format!("{}: candidate {}", a.dir.display(), a.id))?;
     if a.json {
         let mut doc = record_json(&r);
         if let Some(m) = &message {

@@ -4,6 +4,7 @@
 //! the scheduler ([`super::scheduler`]) decides when, and an [`crate::engine::Executor`]
 //! evaluates.
 
+use super::campaign::CampaignError;
 use super::config::CampaignConfig;
 use super::population::{Member, Population, ranking_fitness};
 use super::seeds::seed_of;
@@ -171,7 +172,8 @@ impl Bookkeeping {
                     size: r.size,
                     fingerprint: r.fingerprint,
                 });
-                self.programs.insert(id, r.program());
+                let program = self.record_program(r)?;
+                self.programs.insert(id, program);
             }
         }
         if self.config.guide.enabled() {
@@ -181,7 +183,7 @@ impl Bookkeeping {
                         self.config.guide.clone(),
                         self.evaluator.space(),
                         snap,
-                        |id| by_id.get(&id).map(|r| r.program()),
+                        |id| by_id.get(&id).and_then(|r| r.program().ok()),
                     )
                     .map_err(|e| ArchiveError::Corrupt {
                         path: self.archive.dir().to_path_buf(),
@@ -197,9 +199,13 @@ impl Bookkeeping {
                         .filter(|r| r.seq < self.inserted && !r.fec_hit)
                         .collect();
                     done.sort_by_key(|r| r.seq);
+                    let programs = done
+                        .iter()
+                        .map(|r| self.record_program(r))
+                        .collect::<Result<Vec<_>, _>>()?;
                     if let Some(g) = self.guide.as_mut() {
-                        for r in done {
-                            g.observe(r.fingerprint, r.id, &r.program(), r.fitness);
+                        for (r, program) in done.iter().zip(&programs) {
+                            g.observe(r.fingerprint, r.id, program, r.fitness);
                         }
                     }
                 }
@@ -213,7 +219,7 @@ impl Bookkeeping {
             records.iter().filter(|r| r.seq >= self.inserted).collect();
         late.sort_by_key(|r| r.seq);
         for r in late {
-            self.adopt(r.clone());
+            self.adopt(r.clone())?;
         }
         let mut top: Vec<CandidateRecord> = records
             .into_iter()
@@ -289,13 +295,13 @@ impl Bookkeeping {
 
     /// PAM-RT: mutate `parent_program` until the discriminator accepts a child (or the retry cap
     /// runs out). Returns the child, its mutation, its fingerprint and, when it was accepted by a
-    /// prediction, the parent's label rank.
+    /// prediction, the parent's label rank. `None` without a guide.
     fn guided_child(
         &mut self,
         parent_fitness: Option<f64>,
         parent_program: &Program,
-    ) -> (Program, MutationKind, Fingerprint, Option<f64>) {
-        let guide = self.guide.as_mut().expect("guided proposals need a guide");
+    ) -> Option<(Program, MutationKind, Fingerprint, Option<f64>)> {
+        let guide = self.guide.as_mut()?;
         let space = self.evaluator.space();
         let evaluator = &self.evaluator;
         let config = &self.config;
@@ -348,36 +354,28 @@ impl Bookkeeping {
             _ => None,
         };
         let (child, kind, fp) = out.child;
-        (child, kind, fp, accepted_over)
+        Some((child, kind, fp, accepted_over))
     }
 
     /// Draws the next child: initial population first (seeds, their mutations, or random
     /// programs), then tournament + mutation.
-    pub(super) fn propose(&mut self) -> Proposal {
+    ///
+    /// # Errors
+    /// [`CampaignError::NoRandomProgram`] when the space yields no valid random program for the
+    /// initial population.
+    pub(super) fn propose(&mut self) -> Result<Proposal, CampaignError> {
         let id = self.next_id;
         self.next_id += 1;
         let space = self.evaluator.space();
         let initial = (id as usize) < self.config.population || self.population.is_empty();
-        let mut guided: Option<(Fingerprint, Option<f64>)> = None;
-        let (program, parent, mutation, seed) = if initial {
-            if let Some((name, p)) = self.seeds.get(id as usize) {
-                (p.clone(), None, None, Some(name.clone()))
-            } else if !self.seeds.is_empty() {
-                let k = self.rng.random_range(0..self.seeds.len());
-                let (name, p) = &self.seeds[k];
-                let (child, kind) = mutate(p, space, &self.config.mutation, &mut self.rng);
-                (child, None, Some(kind), Some(name.clone()))
-            } else {
-                let p = random_program(space, &mut self.rng)
-                    .expect("the space can produce valid programs");
-                (p, None, None, None)
-            }
+        let by_mean = self.ranks_by_mean();
+        let fec = &self.fec;
+        let parsimony = self.config.parsimony;
+        // An empty population has no tournament winner: it proposes initial candidates.
+        let parent = if initial {
+            None
         } else {
-            let by_mean = self.ranks_by_mean();
-            let fec = &self.fec;
-            let parsimony = self.config.parsimony;
-            let parent = self
-                .population
+            self.population
                 .tournament_by(self.config.tournament, &mut self.rng, |m| {
                     ranking_fitness(
                         m.fitness,
@@ -385,21 +383,51 @@ impl Bookkeeping {
                     )
                     .map(|f| f - parsimony * m.size as f64)
                 })
-                .expect("population is not empty");
-            let pp = &self.programs[&parent.id];
-            // Below its accuracy floor the discriminator is bypassed (`GuideConfig::min_accuracy`).
-            if self
-                .guide
-                .as_ref()
-                .is_some_and(|g| g.ready() && g.switched_on())
-            {
-                let pp = pp.clone();
-                let (child, kind, fp, accepted_over) = self.guided_child(parent.fitness, &pp);
-                guided = Some((fp, accepted_over));
-                (child, Some(parent.id), Some(kind), None)
-            } else {
-                let (child, kind) = mutate(pp, space, &self.config.mutation, &mut self.rng);
-                (child, Some(parent.id), Some(kind), None)
+        };
+        let mut guided: Option<(Fingerprint, Option<f64>)> = None;
+        let (program, parent, mutation, seed) = match parent {
+            None => {
+                if let Some((name, p)) = self.seeds.get(id as usize) {
+                    (p.clone(), None, None, Some(name.clone()))
+                } else if !self.seeds.is_empty() {
+                    let k = self.rng.random_range(0..self.seeds.len());
+                    let (name, p) = &self.seeds[k];
+                    let (child, kind) = mutate(p, space, &self.config.mutation, &mut self.rng);
+                    (child, None, Some(kind), Some(name.clone()))
+                } else {
+                    let p = random_program(space, &mut self.rng).ok_or(
+                        CampaignError::NoRandomProgram {
+                            tries: crate::program::generate::MAX_TRIES,
+                        },
+                    )?;
+                    (p, None, None, None)
+                }
+            }
+            Some(parent) => {
+                let pp = self.programs[&parent.id].clone();
+                // Below its accuracy floor the discriminator is bypassed
+                // (`GuideConfig::min_accuracy`).
+                let guided_child = if self
+                    .guide
+                    .as_ref()
+                    .is_some_and(|g| g.ready() && g.switched_on())
+                {
+                    self.guided_child(parent.fitness, &pp)
+                } else {
+                    None
+                };
+                match guided_child {
+                    Some((child, kind, fp, accepted_over)) => {
+                        guided = Some((fp, accepted_over));
+                        (child, Some(parent.id), Some(kind), None)
+                    }
+                    None => {
+                        let space = self.evaluator.space();
+                        let (child, kind) =
+                            mutate(&pp, space, &self.config.mutation, &mut self.rng);
+                        (child, Some(parent.id), Some(kind), None)
+                    }
+                }
             }
         };
         let (fingerprint, accepted_over) = match guided {
@@ -412,7 +440,7 @@ impl Bookkeeping {
                 )
             }
         };
-        Proposal {
+        Ok(Proposal {
             id,
             program,
             parent,
@@ -421,7 +449,7 @@ impl Bookkeeping {
             fingerprint,
             hurdle: self.config.hurdle.current(&self.population),
             accepted_over,
-        }
+        })
     }
 
     /// Whether a function is ranked by the FEC's mean over its real evaluations: only an
@@ -454,7 +482,7 @@ impl Bookkeeping {
         CandidateRecord {
             id: p.id,
             seq: 0,
-            program: serde_json::to_string(&p.program).expect("programs serialize"),
+            program: p.program.to_json_line(),
             expression: infix_top(&p.program),
             size: p.program.size(),
             fingerprint: p.fingerprint,
@@ -521,16 +549,25 @@ impl Bookkeeping {
         self.panics.entry(id).or_insert(message);
     }
 
+    /// The program of an archived record; a damaged one makes the archive corrupt.
+    fn record_program(&self, r: &CandidateRecord) -> Result<Program, ArchiveError> {
+        r.program().map_err(|e| ArchiveError::Corrupt {
+            path: self.archive.dir().to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
     /// Inserts a record that was archived but not yet part of the committed state.
-    fn adopt(&mut self, r: CandidateRecord) {
-        self.programs.insert(r.id, r.program());
+    fn adopt(&mut self, r: CandidateRecord) -> Result<(), ArchiveError> {
+        let program = self.record_program(&r)?;
         if !r.fec_hit {
             self.fec
                 .record(r.fingerprint, r.id, r.fitness, r.test_score, r.outcome);
             if let Some(g) = self.guide.as_mut() {
-                g.observe(r.fingerprint, r.id, &r.program(), r.fitness);
+                g.observe(r.fingerprint, r.id, &program, r.fitness);
             }
         }
+        self.programs.insert(r.id, program);
         self.stats.count(&r);
         if let Some(old) = self.population.push(Member {
             id: r.id,
@@ -543,6 +580,7 @@ impl Bookkeeping {
         self.next_id = self.next_id.max(r.id + 1);
         self.inserted = r.seq + 1;
         self.note_hall_of_fame(&r);
+        Ok(())
     }
 
     /// A fully evaluated record's fitness, when it would become a new hall-of-fame entry (the
@@ -557,11 +595,10 @@ impl Bookkeeping {
     }
 
     fn note_hall_of_fame(&mut self, r: &CandidateRecord) {
-        if self.is_new_hall_of_fame_entry(r) {
-            self.hall_of_fame.insert(
-                r.size,
-                r.fitness.expect("a hall-of-fame entry has a fitness"),
-            );
+        if self.is_new_hall_of_fame_entry(r)
+            && let Some(f) = r.fitness
+        {
+            self.hall_of_fame.insert(r.size, f);
         }
     }
 

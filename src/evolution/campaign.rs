@@ -91,6 +91,16 @@ pub enum CampaignError {
     /// training seeds that was not requested or already came back).
     #[error("an evaluation result for candidate {0}, which is not being evaluated")]
     UnknownResult(u64),
+    /// The search space yielded no valid random program for the initial population (loading a
+    /// space checks that it can produce one; the sampler still gives up after `tries`).
+    #[error(
+        "the search space produced no valid random program in {tries} tries: check that its ops \
+         can build the output type from its inputs"
+    )]
+    NoRandomProgram {
+        /// Attempts made.
+        tries: usize,
+    },
 }
 
 /// A running campaign.

@@ -80,10 +80,6 @@ pub struct CampaignConfig {
     /// How many distinct programs the final re-evaluation takes (`--final-top K`, at least 1).
     #[serde(default = "default_final_top")]
     pub final_top: usize,
-}
-
-fn default_final_top() -> usize {
-    10
     /// Local improvement of evaluated candidates (`--optimize-constants P`, P in [0, 1];
     /// symbolic regression: constants fitted by BFGS). Each fully evaluated candidate is
     /// improved with probability P, and always when it is a new hall-of-fame entry (the best
@@ -96,6 +92,10 @@ fn default_final_top() -> usize {
     /// fitnesses are not penalized. 0 (the default): no penalty.
     #[serde(default)]
     pub parsimony: f64,
+}
+
+fn default_final_top() -> usize {
+    10
 }
 
 fn default_eval_seeds() -> usize {

@@ -22,6 +22,7 @@ use super::seeds::SeedResults;
 use crate::engine::{EvalResult, Evaluation, Executor, ExecutorError};
 use crate::hashing::fec::{FecEntry, Lookup};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::{Duration, Instant};
 
 /// How often a campaign that can be stopped looks at its stop signal while it waits.
@@ -100,19 +101,26 @@ fn submit_seeds(
 
 /// Files one seed's result with its candidate's (a panic message with the bookkeeping);
 /// returns whether the candidate's last seed is in.
-fn file_result(
+fn file_result<P>(
     book: &mut Bookkeeping,
-    seeds: Option<&mut SeedResults>,
+    waiting: &mut HashMap<u64, (P, SeedResults)>,
     mut r: EvalResult,
-) -> Result<bool, CampaignError> {
-    let s = seeds.ok_or(CampaignError::UnknownResult(r.candidate))?;
+) -> Result<Option<(P, Evaluation)>, CampaignError> {
+    let Entry::Occupied(mut slot) = waiting.entry(r.candidate) else {
+        return Err(CampaignError::UnknownResult(r.candidate));
+    };
     if let Some(m) = r.panic.take() {
         book.note_panic(r.candidate, m);
     }
-    if !s.put(r.seed_index, r.evaluation) {
+    let seeds = &mut slot.get_mut().1;
+    if !seeds.put(r.seed_index, r.evaluation) {
         return Err(CampaignError::UnknownResult(r.candidate));
     }
-    Ok(s.complete())
+    if !seeds.complete() {
+        return Ok(None);
+    }
+    let (p, seeds) = slot.remove();
+    Ok(seeds.combine().map(|e| (p, e)))
 }
 
 /// Runs the asynchronous mode until the budget is spent or a stop is requested. On a stop no
@@ -137,7 +145,7 @@ pub(super) fn run_async(
             && book.inserted + (waiting.len() as u64) < book.config.budget
             && book.evaluations_left(waiting.len() as u64)
         {
-            let p = book.propose();
+            let p = book.propose()?;
             match book.lookup(&p) {
                 Lookup::Hit(e) => {
                     let rec = book.record_hit(p, &e);
@@ -159,14 +167,10 @@ pub(super) fn run_async(
             continue;
         };
         requests = requests.saturating_sub(1);
-        let id = r.candidate;
-        if !file_result(book, waiting.get_mut(&id).map(|w| &mut w.1), r)? {
+        let Some((p, e)) = file_result(book, &mut waiting, r)? else {
             continue;
-        }
-        let Some((p, seeds)) = waiting.remove(&id) else {
-            return Err(CampaignError::UnknownResult(id));
         };
-        book.insert_evaluated(p, seeds.combine(), observer)?;
+        book.insert_evaluated(p, e, observer)?;
         // Workers keep evaluating while the guide retrains here.
         book.maintain_guide();
     }
@@ -196,7 +200,9 @@ pub(super) fn run_deterministic(
             return Ok(Ended::Stopped(0));
         }
         let n = (book.config.budget - book.inserted).min(book.config.batch.max(1) as u64);
-        let proposals: Vec<Proposal> = (0..n).map(|_| book.propose()).collect();
+        let proposals = (0..n)
+            .map(|_| book.propose())
+            .collect::<Result<Vec<Proposal>, _>>()?;
         let mut hits: HashMap<u64, FecEntry> = HashMap::new();
         let mut done: HashMap<u64, Evaluation> = HashMap::new();
         let mut todo: HashMap<u64, (&Proposal, SeedResults)> = HashMap::new();
@@ -227,26 +233,23 @@ pub(super) fn run_deterministic(
                 }
                 continue;
             };
-            let id = r.candidate;
-            if !file_result(book, todo.get_mut(&id).map(|t| &mut t.1), r)? {
+            let Some((p, e)) = file_result(book, &mut todo, r)? else {
                 continue;
-            }
-            let Some((p, seeds)) = todo.remove(&id) else {
-                return Err(CampaignError::UnknownResult(id));
             };
-            let e = seeds.combine();
             // Keep costly finished work across a kill (cheap work is simply redone; so are
             // the finished seeds of a candidate whose other seeds had not come back).
             if e.cost.wall_secs >= PENDING_MIN_SECS {
                 book.keep_pending(p, &e);
             }
-            done.insert(id, e);
+            done.insert(p.id, e);
         }
         for p in proposals {
             if let Some(e) = hits.remove(&p.id) {
                 let rec = book.record_hit(p, &e);
                 book.insert(rec, observer)?;
             } else {
+                // invariant: the loop above ran until `todo` was empty, so every miss is in `done`.
+                #[allow(clippy::expect_used)]
                 let e = done.remove(&p.id).expect("every miss was evaluated");
                 book.insert_evaluated(p, e, observer)?;
             }

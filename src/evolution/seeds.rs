@@ -75,17 +75,11 @@ impl SeedResults {
         self.missing == 0
     }
 
-    /// The candidate's evaluation, combined by the module's rules.
-    ///
-    /// # Panics
-    /// If a run is missing (check [`Self::complete`] first).
-    pub fn combine(self) -> Evaluation {
-        let runs: Vec<Evaluation> = self
-            .runs
-            .into_iter()
-            .map(|r| r.expect("every seed finished"))
-            .collect();
-        combine(runs)
+    /// The candidate's evaluation, combined by the module's rules; `None` while a run is
+    /// missing.
+    pub fn combine(self) -> Option<Evaluation> {
+        let runs: Option<Vec<Evaluation>> = self.runs.into_iter().collect();
+        runs.map(combine)
     }
 }
 
@@ -96,8 +90,10 @@ impl SeedResults {
 /// If `runs` is empty.
 pub fn combine(mut runs: Vec<Evaluation>) -> Evaluation {
     assert!(!runs.is_empty(), "a candidate has at least one seed");
-    if runs.len() == 1 {
-        return runs.pop().expect("one run");
+    if runs.len() == 1
+        && let Some(run) = runs.pop()
+    {
+        return run;
     }
     let n = runs.len() as f64;
     let failed = runs
@@ -244,9 +240,10 @@ mod tests {
         assert!(!s.put(0, ok(0.5, 0.0)), "a seed is stored once");
         assert!(!s.put(3, ok(0.5, 0.0)), "out of range");
         assert!(!s.complete());
+        assert!(s.clone().combine().is_none(), "seed 1 is missing");
         assert!(s.put(1, ok(0.4, 0.0)));
         assert!(s.complete());
-        let e = s.combine();
+        let e = s.combine().unwrap();
         assert!((e.fitness.unwrap() - 0.5).abs() < 1e-12);
         assert!(
             e.details

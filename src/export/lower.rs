@@ -399,11 +399,18 @@ pub fn lower(p: &Program, format: Format) -> Result<Lowered, ExportError> {
             value[i] = Some(Operand::Var(k));
             continue;
         }
-        let args: Vec<Operand> = node
+        // Validated programs name only earlier, live arguments, which all have a value.
+        let Some(args) = node
             .args
             .iter()
-            .map(|&a| value[a].expect("arguments precede their users"))
-            .collect();
+            .map(|&a| value.get(a).copied().flatten())
+            .collect::<Option<Vec<Operand>>>()
+        else {
+            return Err(ExportError::UnsupportedProgram {
+                format,
+                reason: format!("node {i} reads a value that is not computed before it"),
+            });
+        };
         let literals: Option<Vec<f64>> = args
             .iter()
             .map(|a| match a {

@@ -102,10 +102,9 @@ impl ReplayBuffer {
             e.evaluations += 1;
             return false;
         }
-        if self.entries.len() >= self.capacity {
-            let oldest = (0..self.entries.len())
-                .min_by_key(|&k| self.entries[k].order)
-                .expect("not empty");
+        if self.entries.len() >= self.capacity
+            && let Some(oldest) = (0..self.entries.len()).min_by_key(|&k| self.entries[k].order)
+        {
             self.index.remove(&self.entries[oldest].fingerprint);
             self.entries.swap_remove(oldest);
             if oldest < self.entries.len() {

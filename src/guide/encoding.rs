@@ -126,8 +126,9 @@ impl GraphEncoder {
                     edge_type.extend([2 * pos, 2 * pos + 1]);
                 }
             }
-            if let Some(t) = types.as_ref().and_then(|t| t.get(i)) {
-                let d = DType::ALL.iter().position(|x| x == t).expect("in ALL");
+            if let Some(t) = types.as_ref().and_then(|t| t.get(i))
+                && let Some(d) = DType::ALL.iter().position(|x| x == t)
+            {
                 row[dtype_base + d] = 1.0;
             }
             if i == p.output {

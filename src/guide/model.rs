@@ -239,16 +239,27 @@ fn linear(d_in: usize, d_out: usize, next: &mut ParamSource<'_>, device: &Device
 }
 
 fn linear_values(l: &Linear, out: &mut Vec<Vec<f32>>) {
+    let [_, d_out] = l.weight.val().dims();
     out.push(values(l.weight.val()));
-    out.push(values(l.bias.as_ref().expect("biased").val()));
+    // Every layer here is built with a bias; a bias-free one is stored as zeros.
+    out.push(match &l.bias {
+        Some(b) => values(b.val()),
+        None => vec![0.0; d_out],
+    });
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.inner()
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("f32 parameters")
+    host_f32(t.inner().into_data())
+}
+
+/// A tensor's values as host `f32`s (flattened, row-major), whatever its stored float type
+/// (`guide` may not import `nn`, which has the same helper).
+pub(super) fn host_f32(data: TensorData) -> Vec<f32> {
+    let data = data.convert::<f32>();
+    match data.as_slice::<f32>() {
+        Ok(values) => values.to_vec(),
+        Err(_) => data.iter::<f32>().collect(),
+    }
 }
 
 /// A parameter file that does not fit this network's shape.

@@ -21,7 +21,7 @@
 use super::GuideConfig;
 use super::buffer::{ReplayBuffer, StoredEntry, label, rank};
 use super::encoding::{GraphEncoder, GraphEncoding};
-use super::model::{Discriminator, GraphBatch, WeightsError, bce_with_logits};
+use super::model::{Discriminator, GraphBatch, WeightsError, bce_with_logits, host_f32};
 use crate::hashing::Fingerprint;
 use crate::program::Program;
 use crate::program::space::SearchSpace;
@@ -332,12 +332,7 @@ impl OnlineDiscriminator {
         let p = pairs.len();
         let a = ints(pairs.iter().map(|x| x.0).collect(), &self.plain);
         let b = ints(pairs.iter().map(|x| x.1).collect(), &self.plain);
-        let logits = self
-            .inference
-            .pair_logits(z, a, b)
-            .into_data()
-            .try_to_vec::<f32>()
-            .expect("f32 logits");
+        let logits = host_f32(self.inference.pair_logits(z, a, b).into_data());
         let correct = pairs
             .iter()
             .zip(&logits)

@@ -68,10 +68,12 @@ pub fn guided_mutation<C: Clone>(
     mut mutate: impl FnMut(&C) -> C,
     mut judge: impl FnMut(&C) -> Judgement,
 ) -> GuidedChild<C> {
+    // The best rejected child so far; the first try always happens.
     let mut best: Option<(C, Judgement)> = None;
     let mut last: Option<C> = None;
     let (mut predictions, mut free_labels) = (0, 0);
-    for t in 0..=max_retries {
+    let mut t = 0;
+    let (child, judgement) = loop {
         let base = match (retry_from, &last) {
             (RetryFrom::Child, Some(c)) => c,
             _ => parent,
@@ -92,12 +94,17 @@ pub fn guided_mutation<C: Clone>(
                 cap_reached: false,
             };
         }
-        if best.as_ref().is_none_or(|(_, b)| j.score() > b.score()) {
-            best = Some((child.clone(), j));
+        let best_so_far = match best.take() {
+            Some((b, bj)) if bj.score() >= j.score() => (b, bj),
+            _ => (child.clone(), j),
+        };
+        if t == max_retries {
+            break best_so_far;
         }
+        best = Some(best_so_far);
         last = Some(child);
-    }
-    let (child, judgement) = best.expect("at least one try");
+        t += 1;
+    };
     GuidedChild {
         child,
         judgement,

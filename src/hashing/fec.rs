@@ -79,7 +79,7 @@ pub struct FunctionalEquivalenceCache {
 impl FunctionalEquivalenceCache {
     /// An empty cache.
     pub fn new(config: FecConfig) -> Self {
-        let cap = NonZeroUsize::new(config.capacity.max(1)).expect("nonzero");
+        let cap = NonZeroUsize::new(config.capacity).unwrap_or(NonZeroUsize::MIN);
         FunctionalEquivalenceCache {
             config,
             entries: LruCache::new(cap),

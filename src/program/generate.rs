@@ -132,7 +132,8 @@ pub fn is_valid(p: &Program, space: &SearchSpace) -> bool {
     validate(p, space).is_ok()
 }
 
-/// The types of a program already known to be well typed.
-pub fn types_of(p: &Program) -> Vec<DType> {
-    infer_types(p).expect("program was validated")
+/// The types of `p`'s values; `None` when it does not type-check (a sampler then gives up on
+/// this try).
+pub fn types_of(p: &Program) -> Option<Vec<DType>> {
+    infer_types(p).ok()
 }

@@ -128,7 +128,23 @@ impl Program {
 
     /// Pretty JSON (the on-disk format).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("programs always serialize")
+        self.json(true)
+    }
+
+    /// One-line JSON (as the archive stores a program).
+    pub fn to_json_line(&self) -> String {
+        self.json(false)
+    }
+
+    // invariant: a program is plain data (no maps, no fallible `Serialize`), which serde_json
+    // always serializes.
+    #[allow(clippy::expect_used)]
+    fn json(&self, pretty: bool) -> String {
+        if pretty {
+            serde_json::to_string_pretty(self).expect("programs always serialize")
+        } else {
+            serde_json::to_string(self).expect("programs always serialize")
+        }
     }
 
     /// A copy with dead nodes removed and indices renumbered (same function).

@@ -163,7 +163,7 @@ fn replace_op(p: &Program, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<
     let n_in = p.inputs.len();
     let k = pick_node(p, rng, |_| true)?;
     let i = n_in + k;
-    let types = types_of(p);
+    let types = types_of(p)?;
     let want = is_used(p, i).then_some(types[i]);
     let mut c = p.clone();
     // Half the time keep the arguments and change only the op (point mutation of tree GP).
@@ -195,7 +195,7 @@ fn insert_node(p: &Program, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option
         return Some(c);
     }
     let n_in = p.inputs.len();
-    let types = types_of(p);
+    let types = types_of(p)?;
     // Insert at global position `at`: indices >= at shift up by one.
     let at = rng.random_range(n_in..=p.len());
     let (node, t) = random_node(space, &types, at, None, rng)?;
@@ -264,7 +264,7 @@ fn interpose(p: &Program, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<P
         }
     }
     let (user, slot, v) = edges[rng.random_range(0..edges.len())];
-    let types = types_of(p);
+    let types = types_of(p)?;
     let t = types[v];
     let at = user;
     for _ in 0..64 {
@@ -295,7 +295,7 @@ fn delete_node(p: &Program, rng: &mut ChaCha8Rng) -> Option<Program> {
     let n_in = p.inputs.len();
     let k = pick_node(p, rng, |_| true)?;
     let del = n_in + k;
-    let types = types_of(p);
+    let types = types_of(p)?;
     let t = types[del];
     // Replacement for uses of the deleted value: an argument of it or any earlier value of the
     // same type, preferring its own arguments (keeps the computation closest).
@@ -339,7 +339,7 @@ fn rewire_arg(p: &Program, space: &SearchSpace, rng: &mut ChaCha8Rng) -> Option<
     let k = pick_node(p, rng, |k| !p.nodes[k].args.is_empty())?;
     let i = n_in + k;
     let j = rng.random_range(0..p.nodes[k].args.len());
-    let types = types_of(p);
+    let types = types_of(p)?;
     let spec = p.nodes[k].op.spec();
     let mut argt: Vec<DType> = p.nodes[k].args.iter().map(|&a| types[a]).collect();
     let candidates: Vec<usize> = (0..i)

@@ -37,10 +37,10 @@ pub fn simplify(p: &Program) -> Program {
         return p.without_dead_nodes();
     };
     let mut b = Builder::new(p, types);
-    for k in 0..p.nodes.len() {
+    for (k, node) in p.nodes.iter().enumerate() {
         let i = p.inputs.len() + k;
         if b.live[i] {
-            let mapped = b.simplify_node(i);
+            let mapped = b.simplify_node(i, node);
             b.map[i] = mapped;
         }
     }
@@ -132,9 +132,8 @@ impl<'a> Builder<'a> {
         self.const_value(i) == Some(v)
     }
 
-    /// Simplifies source node `i`, returning its index in the built program.
-    fn simplify_node(&mut self, i: usize) -> usize {
-        let node = self.src.node(i).expect("op node");
+    /// Simplifies source node `i` (`node`), returning its index in the built program.
+    fn simplify_node(&mut self, i: usize, node: &Node) -> usize {
         if node.op.is_const() {
             return self.constant(node.value.unwrap_or(0.0));
         }
@@ -151,10 +150,6 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn op(name: &str) -> OpId {
-        OpId::by_name(name).expect("op in the registry")
-    }
-
     /// Builds `op(args)`, applying rewrites; `may_be_const` allows replacing a non-constant
     /// value by a constant.
     fn make(&mut self, op: OpId, args: Vec<usize>, may_be_const: bool) -> usize {
@@ -168,8 +163,10 @@ impl<'a> Builder<'a> {
             });
         };
         // Constant folding.
-        if is_elementwise(op) && args.iter().all(|&a| self.const_value(a).is_some()) {
-            let vals: Vec<f64> = args.iter().map(|&a| self.const_value(a).unwrap()).collect();
+        let constants: Option<Vec<f64>> = args.iter().map(|&a| self.const_value(a)).collect();
+        if is_elementwise(op)
+            && let Some(vals) = constants
+        {
             let v = fold(op, &vals);
             if v.is_finite() {
                 return self.constant(v);
@@ -207,7 +204,8 @@ impl<'a> Builder<'a> {
         may_be_const: bool,
     ) -> Option<usize> {
         let facts = op.spec().algebra;
-        let neg = |b: &mut Self, z: usize| b.make(Self::op("neg"), vec![z], may_be_const);
+        let neg =
+            |b: &mut Self, z: usize| b.make(const { OpId::builtin("neg") }, vec![z], may_be_const);
         if facts.right_identity.is_some_and(|e| self.is_const(y, e)) {
             return Some(x);
         }
@@ -220,7 +218,7 @@ impl<'a> Builder<'a> {
             return Some(match equal {
                 EqualArgs::Zero => self.constant(0.0),
                 EqualArgs::First => x,
-                EqualArgs::Op(name) => self.make(Self::op(name), vec![x], may_be_const),
+                EqualArgs::Op(name) => self.make(OpId::by_name(name)?, vec![x], may_be_const),
             });
         }
         if facts.left_zero_negates && self.is_const(x, 0.0) {
@@ -260,7 +258,7 @@ impl<'a> Builder<'a> {
             && self.is_op(x, "square")
         {
             let z = self.arg_of(x, 0);
-            return Some(self.make(Self::op(name), vec![z], may_be_const));
+            return Some(self.make(OpId::by_name(name)?, vec![z], may_be_const));
         }
         None
     }

@@ -64,7 +64,7 @@ impl Cell {
     /// The program of this cell over `input`.
     pub fn to_program(&self, input: &Input) -> Program {
         let v = self.vertices();
-        let output_op = OpId::by_name("cell_output").expect("registered");
+        let output_op = const { OpId::builtin("cell_output") };
         let nodes = (1..v)
             .map(|j| Node {
                 op: if j == v - 1 {
@@ -159,16 +159,17 @@ pub fn check(p: &Program, spec: &CellSpec) -> Result<(), String> {
     Ok(())
 }
 
-fn random_matrix(n: usize, spec: &CellSpec, rng: &mut ChaCha8Rng) -> Cell {
+/// `None` when the spec offers no interior op (loading a space refuses that).
+fn random_matrix(n: usize, spec: &CellSpec, rng: &mut ChaCha8Rng) -> Option<Cell> {
     let v = n + 2;
-    Cell {
+    Some(Cell {
         ops: (0..n)
-            .map(|_| *spec.interior_ops.choose(rng).expect("non-empty"))
-            .collect(),
+            .map(|_| spec.interior_ops.choose(rng).copied())
+            .collect::<Option<Vec<_>>>()?,
         edges: (0..v)
             .map(|i| (0..v).map(|j| j > i && rng.random_bool(0.5)).collect())
             .collect(),
-    }
+    })
 }
 
 /// A random valid cell: NAS-Bench-101's sampler (every edge with probability ½, ops uniform,
@@ -176,7 +177,7 @@ fn random_matrix(n: usize, spec: &CellSpec, rng: &mut ChaCha8Rng) -> Cell {
 pub fn random_cell(space: &SearchSpace, spec: &CellSpec, rng: &mut ChaCha8Rng) -> Option<Program> {
     let input = space.inputs.first()?;
     for _ in 0..MAX_TRIES {
-        let p = random_matrix(spec.interior_nodes, spec, rng).to_program(input);
+        let p = random_matrix(spec.interior_nodes, spec, rng)?.to_program(input);
         if validate(&p, space).is_ok() {
             return Some(p);
         }

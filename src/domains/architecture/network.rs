@@ -157,13 +157,21 @@ fn linear(fan_in: usize, fan_out: usize, seed: u64, device: &Device) -> Linear {
     }
 }
 
+/// The first layer, before the stacked cells.
+// One stem per network: the size of the smaller variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Module, Debug)]
+enum Stem {
+    /// Image cells: conv stem.
+    Conv(ConvBn),
+    /// Tabular cells: dense stem from the 64 pixels.
+    Dense(Linear),
+}
+
 /// The network's parameters (the structure is the [`Plan`] passed to `forward`).
 #[derive(Module, Debug)]
 pub struct CellNetwork {
-    /// Image cells: conv stem.
-    stem: Option<ConvBn>,
-    /// Tabular cells: dense stem from the 64 pixels.
-    stem_dense: Option<Linear>,
+    stem: Stem,
     /// Image cells: `cells × plan.weighted_layers()` layers, cell by cell in plan order.
     convs: Vec<ConvBn>,
     /// Tabular cells: the same for dense layers.
@@ -180,26 +188,30 @@ fn run_cells<const D: usize>(
     layer: impl Fn(&PlanNode, usize, Tensor<D>) -> Tensor<D>,
 ) -> Tensor<D> {
     let width = plan.nodes.last().map_or(1, |n| n.vertex + 1);
-    let sum = |vals: &[Option<Tensor<D>>], inputs: &[usize]| -> Tensor<D> {
+    // A plan lists live nodes only, in topological order, so every input already has a value;
+    // a node without one would be dead and is skipped.
+    let sum = |vals: &[Option<Tensor<D>>], inputs: &[usize]| -> Option<Tensor<D>> {
         inputs
             .iter()
-            .map(|&i| vals[i].clone().expect("live inputs precede their users"))
+            .filter_map(|&i| vals[i].clone())
             .reduce(|a, b| a + b)
-            .expect("a live node has a live input")
     };
     let per_cell = plan.weighted_layers();
     for c in 0..cells {
         let mut vals: Vec<Option<Tensor<D>>> = vec![None; width];
-        vals[0] = Some(x);
+        vals[0] = Some(x.clone());
         let mut k = c * per_cell;
         for n in &plan.nodes {
-            let s = sum(&vals, &n.inputs);
-            vals[n.vertex] = Some(layer(n, k, s));
+            if let Some(s) = sum(&vals, &n.inputs) {
+                vals[n.vertex] = Some(layer(n, k, s));
+            }
             if n.layer.has_weights() {
                 k += 1;
             }
         }
-        x = sum(&vals, &plan.output_inputs);
+        if let Some(out) = sum(&vals, &plan.output_inputs) {
+            x = out;
+        }
     }
     x
 }
@@ -220,17 +232,13 @@ impl CellNetwork {
                 }
             }
         }
-        let (stem, stem_dense) = if plan.tabular {
-            (None, Some(linear(64, channels, mix(seed, 1), device)))
+        let stem = if plan.tabular {
+            Stem::Dense(linear(64, channels, mix(seed, 1), device))
         } else {
-            (
-                Some(ConvBn::new(1, channels, 3, mix(seed, 1), device)),
-                None,
-            )
+            Stem::Conv(ConvBn::new(1, channels, 3, mix(seed, 1), device))
         };
         CellNetwork {
             stem,
-            stem_dense,
             convs,
             denses,
             head: linear(channels, 10, mix(seed, 0xEAD), device),
@@ -240,20 +248,19 @@ impl CellNetwork {
     /// Class logits `[B, 10]` of images `[B, 64]` (8×8, row-major) through `cells` stacked
     /// copies of `plan` (the values `new` was built with).
     pub fn forward(&self, plan: &Plan, cells: usize, images: Tensor<2>) -> Tensor<2> {
-        if let Some(stem) = &self.stem_dense {
-            let x = relu(stem.forward(images));
-            let x = run_cells(plan, cells, x, |n, k, s| match n.layer {
-                Layer::DenseRelu => relu(self.denses[k].forward(s)),
-                Layer::Dense => self.denses[k].forward(s),
-                _ => relu(s),
-            });
-            return self.head.forward(x);
-        }
+        let stem = match &self.stem {
+            Stem::Conv(stem) => stem,
+            Stem::Dense(stem) => {
+                let x = relu(stem.forward(images));
+                let x = run_cells(plan, cells, x, |n, k, s| match n.layer {
+                    Layer::DenseRelu => relu(self.denses[k].forward(s)),
+                    Layer::Dense => self.denses[k].forward(s),
+                    _ => relu(s),
+                });
+                return self.head.forward(x);
+            }
+        };
         let [b, _] = images.dims();
-        let stem = self
-            .stem
-            .as_ref()
-            .expect("an image network has a conv stem");
         let x = stem.forward(images.reshape([b, 1, 8, 8]));
         let pool = MaxPool2dConfig::new([3, 3])
             .with_strides([1, 1])

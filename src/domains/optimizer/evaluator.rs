@@ -25,8 +25,9 @@ use std::time::Instant;
 pub struct LoadedTask {
     /// The task file.
     pub task: OptimizerTask,
-    /// Train/validation/test digits for `logistic` and `mlp` problems.
-    pub data: Option<(Digits, Digits, Digits)>,
+    /// Train/validation/test digits for `logistic` and `mlp` problems (private: [`Self::load`]
+    /// fills it for exactly those).
+    data: Option<(Digits, Digits, Digits)>,
 }
 
 impl LoadedTask {
@@ -62,6 +63,19 @@ pub struct TaskResult {
     pub steps: u64,
     /// `None` when training completed.
     pub failure: Option<Outcome>,
+}
+
+impl TaskResult {
+    /// A digits problem whose data was not loaded: [`LoadedTask::load`] always loads it, so
+    /// this only guards against a future constructor that forgets to.
+    fn without_data() -> TaskResult {
+        TaskResult {
+            score: 0.0,
+            details: Vec::new(),
+            steps: 0,
+            failure: Some(Outcome::Invalid),
+        }
+    }
 }
 
 /// Runs `rule` on `task` with `seed`.
@@ -110,7 +124,9 @@ pub fn run_task(
             lr,
             ..
         } => {
-            let (train, val, test) = task.data.as_ref().expect("loaded with data");
+            let Some((train, val, test)) = task.data.as_ref() else {
+                return TaskResult::without_data();
+            };
             let obj = SoftmaxRegression {
                 train: train.clone(),
             };
@@ -144,7 +160,9 @@ pub fn run_task(
             lr,
             ..
         } => {
-            let (train, val, test) = task.data.as_ref().expect("loaded with data");
+            let Some((train, val, test)) = task.data.as_ref() else {
+                return TaskResult::without_data();
+            };
             let run = MlpRun {
                 hidden: hidden.clone(),
                 steps: *steps,

@@ -132,11 +132,15 @@ impl ProgramLoss {
             if !self.live[i] {
                 continue;
             }
-            let args: Vec<TensorValue> = node
+            // A live node's arguments are live and earlier, so they all have values.
+            let Some(args) = node
                 .args
                 .iter()
-                .map(|&a| vals[a].clone().expect("arguments precede their users"))
-                .collect();
+                .map(|&a| vals[a].clone())
+                .collect::<Option<Vec<TensorValue>>>()
+            else {
+                continue;
+            };
             let constants: Option<Vec<f64>> = args
                 .iter()
                 .map(|a| match a {

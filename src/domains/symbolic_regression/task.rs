@@ -151,9 +151,8 @@ impl SymbolicRegressionTask {
             n_test == 0 || rows - n_test < 2
         };
         if d.test_fraction > 0.0 && too_few(all.rows()) {
-            let need = (3..)
-                .find(|&n| !too_few(n))
-                .expect("some row count suffices");
+            // test_fraction < 1, so some row count suffices.
+            let need = (3..usize::MAX).find(|&n| !too_few(n)).unwrap_or(usize::MAX);
             return Err(DatasetError {
                 file: path.display().to_string(),
                 line: 0,

@@ -52,9 +52,7 @@ impl Task for DoorKeyTask {
         grid.vert_wall(split, 0, h, WorldObj::wall());
         // `place_agent(size=(split, height))`: the agent is placed while `agent_pos = (-1, -1)`.
         let mut world = GridWorld::new(grid, (usize::MAX, usize::MAX), 0, max_steps);
-        world.agent_pos = world
-            .find_empty_pos(rng, (0, 0), (split, h), None)
-            .expect("unbounded search");
+        world.agent_pos = world.empty_pos(rng, (0, 0), (split, h));
         world.agent_dir = rng.random_range(0..4);
         let door_y = rng.random_range(1..h - 2);
         world.grid.set(

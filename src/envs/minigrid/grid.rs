@@ -459,20 +459,40 @@ impl GridWorld {
         size: (usize, usize),
         max_tries: Option<usize>,
     ) -> Option<(usize, usize)> {
+        match max_tries {
+            Some(m) => (0..=m).find_map(|_| self.draw_empty_pos(rng, top, size)),
+            None => Some(self.empty_pos(rng, top, size)),
+        }
+    }
+
+    /// [`find_empty_pos`](Self::find_empty_pos) with `max_tries = math.inf`.
+    ///
+    /// # Panics
+    /// Never returns if the rectangle has no such cell (as MiniGrid, which loops forever).
+    pub fn empty_pos(
+        &self,
+        rng: &mut ChaCha8Rng,
+        top: (usize, usize),
+        size: (usize, usize),
+    ) -> (usize, usize) {
+        loop {
+            if let Some(pos) = self.draw_empty_pos(rng, top, size) {
+                return pos;
+            }
+        }
+    }
+
+    /// One draw of the position search: the drawn cell when it is empty and not the agent's.
+    fn draw_empty_pos(
+        &self,
+        rng: &mut ChaCha8Rng,
+        top: (usize, usize),
+        size: (usize, usize),
+    ) -> Option<(usize, usize)> {
         let xr = top.0..(top.0 + size.0).min(self.grid.width);
         let yr = top.1..(top.1 + size.1).min(self.grid.height);
-        let mut num_tries = 0usize;
-        loop {
-            if max_tries.is_some_and(|m| num_tries > m) {
-                return None;
-            }
-            num_tries += 1;
-            let pos = (rng.random_range(xr.clone()), rng.random_range(yr.clone()));
-            if self.grid.get(pos.0, pos.1).is_some() || pos == self.agent_pos {
-                continue;
-            }
-            return Some(pos);
-        }
+        let pos = (rng.random_range(xr), rng.random_range(yr));
+        (self.grid.get(pos.0, pos.1).is_none() && pos != self.agent_pos).then_some(pos)
     }
 
     /// `place_obj(obj, top, size)` with `max_tries = math.inf`: put `obj` on a uniformly drawn
@@ -488,9 +508,7 @@ impl GridWorld {
         top: (usize, usize),
         size: (usize, usize),
     ) -> (usize, usize) {
-        let pos = self
-            .find_empty_pos(rng, top, size, None)
-            .expect("unbounded search");
+        let pos = self.empty_pos(rng, top, size);
         self.grid.set(pos.0, pos.1, Some(obj));
         pos
     }

@@ -445,7 +445,7 @@ fn assert_mean_of_distinct_seeds(rs: &[CandidateRecord], k: usize, noisy: &Noisy
     assert_eq!(distinct.len(), seen.len(), "every run has its own seed");
     let mut checked = 0;
     for r in evaluated.iter().filter(|r| r.outcome == Outcome::Ok) {
-        let base = Mock::fitness(&r.program());
+        let base = Mock::fitness(&r.program().unwrap());
         let runs: Vec<f64> = (0..k)
             .map(|j| base + Noisy::noise(crate::evolution::seeds::seed_of(7, r.id, j)))
             .collect();
@@ -524,7 +524,7 @@ fn one_eval_seed_is_the_single_seed_campaign() {
         let seed = xxhash_rust::xxh3::xxh3_64(&[7u64.to_le_bytes(), r.id.to_le_bytes()].concat());
         assert_eq!(
             r.fitness,
-            Some(Mock::fitness(&r.program()) + Noisy::noise(seed))
+            Some(Mock::fitness(&r.program().unwrap()) + Noisy::noise(seed))
         );
         assert_eq!(r.details, vec![("mse_basis".to_string(), 1.0)]);
     }
@@ -684,7 +684,7 @@ fn a_panicking_evaluation_is_recorded_as_panicked_with_its_message() {
         assert_eq!(rs.len(), 80);
         let mut panicked = 0;
         for r in rs.iter().filter(|r| !r.fec_hit) {
-            let p = r.program();
+            let p = r.program().unwrap();
             let message = campaign.archive().message(r.id).unwrap();
             if Panicky::panics_on(&p) {
                 panicked += 1;

@@ -40,7 +40,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
-use std::sync::RwLock;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 use tensor::TensorKernel;
 
 pub use cell::CellLayer;
@@ -362,8 +362,31 @@ impl OpId {
         let i = self.0 as usize;
         match BUILTIN.get(i) {
             Some(spec) => spec,
-            None => EXTRA.read().expect("op registry lock")[i - BUILTIN.len()],
+            None => extra_ops()[i - BUILTIN.len()],
         }
+    }
+
+    /// The id of built-in op `name`. Use it in a `const` context (`const { OpId::builtin("neg") }`)
+    /// so that a misspelt name fails the build instead of the run.
+    ///
+    /// # Panics
+    /// If no built-in op has that name (at compile time in a `const` context).
+    pub const fn builtin(name: &str) -> OpId {
+        let families: [&[OpSpec]; 4] = [&arithmetic::OPS, &rl::OPS, &optimizer::OPS, &cell::OPS];
+        let mut id = 0;
+        let mut f = 0;
+        while f < families.len() {
+            let mut i = 0;
+            while i < families[f].len() {
+                if const_str_eq(families[f][i].name, name) {
+                    return OpId(id);
+                }
+                id += 1;
+                i += 1;
+            }
+            f += 1;
+        }
+        panic!("no built-in op of that name");
     }
 
     /// The op's name.
@@ -376,9 +399,7 @@ impl OpId {
         if let Some(i) = BUILTIN.iter().position(|s| s.name == name) {
             return Some(OpId(i as u16));
         }
-        EXTRA
-            .read()
-            .expect("op registry lock")
+        extra_ops()
             .iter()
             .position(|s| s.name == name)
             .map(|i| OpId((BUILTIN.len() + i) as u16))
@@ -426,7 +447,7 @@ pub fn op_names() -> Vec<&'static str> {
 
 /// Every registered op's spec, in id order (the built-in ops, then [`register`]ed ones).
 pub fn registry() -> Vec<&'static OpSpec> {
-    let extra = EXTRA.read().expect("op registry lock");
+    let extra = extra_ops();
     BUILTIN.iter().chain(extra.iter().copied()).collect()
 }
 
@@ -447,7 +468,7 @@ pub enum RegisterError {
 /// # Errors
 /// [`RegisterError::Duplicate`] when the name is taken, [`RegisterError::Full`] past `u16` ids.
 pub fn register(spec: OpSpec) -> Result<OpId, RegisterError> {
-    let mut extra = EXTRA.write().expect("op registry lock");
+    let mut extra = EXTRA.write().unwrap_or_else(PoisonError::into_inner);
     let taken = BUILTIN
         .iter()
         .chain(extra.iter().copied())
@@ -470,6 +491,22 @@ pub fn fold(op: OpId, args: &[f64]) -> f64 {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     (op.spec().kernel)(&refs, &mut out, &mut KernelContext::new(&mut rng));
     out.data.first().copied().unwrap_or(f64::NAN)
+}
+
+/// `a == b`, usable in a `const fn`.
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Concatenates the families into one array at compile time.
@@ -498,6 +535,12 @@ static BUILTIN: [OpSpec; BUILTIN_COUNT] =
 
 /// Ops added by [`register`].
 static EXTRA: RwLock<Vec<&'static OpSpec>> = RwLock::new(Vec::new());
+
+/// The registered ops. A panic elsewhere cannot leave the list half-updated (a push is the only
+/// write), so a poisoned lock is read as is.
+fn extra_ops() -> RwLockReadGuard<'static, Vec<&'static OpSpec>> {
+    EXTRA.read().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Draws `N(0, 1)` by the Box–Muller transform.
 pub fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {

@@ -6,7 +6,7 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::host_mlp::{HostLayer, HostMlp, argmax_and_max_abs};
-use crate::nn::Mlp;
+use crate::nn::{Mlp, host_f32};
 use rand_chacha::ChaCha8Rng;
 
 /// MLP Q-network `Q(s, ·; θ)`: `obs_dim → hidden_sizes… → num_actions`, ReLU between layers,
@@ -100,7 +100,7 @@ impl QNetwork {
             [1, obs.len()],
         );
         let q = self.q_values(Tensor::from_data(data, &device)).into_data();
-        argmax_and_max_abs(q.as_slice::<f32>().expect("Q-values are f32"))
+        argmax_and_max_abs(&host_f32(q))
     }
 
     /// The parameters as host `f32` vectors (burn's `[fan_in, fan_out]` weight layout).
@@ -141,10 +141,7 @@ impl QNetwork {
 
 /// A float tensor's values as a host vector (flattened, row-major).
 pub(super) fn host_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("f32 values")
+    host_f32(t.into_data())
 }
 
 #[cfg(test)]
