@@ -13,6 +13,7 @@ mod report;
 mod run;
 mod show;
 mod verify;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -68,6 +69,9 @@ pub enum Command {
     /// Check an archive record by record against its campaign state; `--repair OUT` salvages
     /// what can be read into a new archive.
     Verify(verify::VerifyArgs),
+    /// Evaluate the requests of distributed campaigns (`gevo run --executor nats`) from a NATS
+    /// JetStream work queue until SIGINT/SIGTERM.
+    Worker(worker::WorkerArgs),
     /// List the search spaces that ship with gevo.
     Spaces,
     /// List the tasks that ship with gevo.
@@ -97,6 +101,7 @@ pub fn main() -> ExitCode {
         Command::Env(c) => env::env(c),
         Command::Ablate(a) => ablate::ablate(a),
         Command::Verify(a) => verify::verify(a),
+        Command::Worker(a) => worker::worker(a),
         Command::Spaces => list::spaces(),
         Command::Tasks => list::tasks(),
     };

@@ -29,13 +29,13 @@ pub struct Interrupted {
 
 /// Stop requests from SIGINT/SIGTERM: the first sets the flag, a second one exits at once
 /// with 128 + the signal number (the archive stays resumable: sled is crash-safe).
-struct Signals {
-    stop: Arc<AtomicBool>,
+pub(super) struct Signals {
+    pub(super) stop: Arc<AtomicBool>,
     which: Arc<AtomicUsize>,
 }
 
 impl Signals {
-    fn install() -> anyhow::Result<Signals> {
+    pub(super) fn install() -> anyhow::Result<Signals> {
         let stop = Arc::new(AtomicBool::new(false));
         let which = Arc::new(AtomicUsize::new(0));
         #[cfg(unix)]
@@ -218,9 +218,52 @@ pub struct RunArgs {
     /// C·complexity); recorded fitnesses are unchanged.
     #[arg(long, value_name = "C", default_value_t = 0.0)]
     pub parsimony: f64,
+    /// Where evaluations run: `local` (this process's thread pool) or `nats` (`gevo worker`
+    /// processes over a NATS JetStream work queue; needs --nats). Stored, so `gevo resume`
+    /// reconnects.
+    #[arg(long, value_enum, default_value_t = ExecutorKind::Local)]
+    pub executor: ExecutorKind,
+    /// The NATS server and credentials (with --executor nats).
+    #[command(flatten)]
+    pub nats: super::worker::NatsArgs,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Where a campaign's evaluations run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExecutorKind {
+    /// A thread pool in this process.
+    Local,
+    /// `gevo worker` processes over NATS JetStream.
+    Nats,
+}
+
+/// Requests a distributed campaign keeps in flight when `--workers` is not given.
+const NATS_IN_FLIGHT: usize = 64;
+
+/// Builds a campaign's evaluator from a space's text and a task, as `gevo resume` and
+/// `gevo worker` do (`origin` names where the space text came from in errors).
+pub(super) fn build_evaluator(
+    space_name: &str,
+    space_source: &str,
+    task: &gevo::evolution::TaskSpec,
+    device: &str,
+    origin: &str,
+) -> anyhow::Result<Arc<dyn gevo::engine::Evaluator>> {
+    let space = SearchSpace::from_toml(space_source, &format!("{origin} (space {space_name})"))?;
+    Ok(gevo::task::build_evaluator(space, task, device)?)
+}
+
+/// A fresh campaign id for subject names: time, process and archive path mixed.
+fn new_campaign_id(dir: &Path) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let text = format!("{now}/{}/{}", std::process::id(), dir.display());
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 
 /// Arguments of `gevo resume`.
@@ -425,10 +468,11 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
             .unwrap_or(25)
             .min(config.population.max(1))
     });
-    config.workers = a.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism()
+    config.workers = a.workers.unwrap_or_else(|| match a.executor {
+        ExecutorKind::Nats => NATS_IN_FLIGHT,
+        ExecutorKind::Local => std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)
+            .unwrap_or(1),
     });
     config.seed = a.seed;
     config.deterministic = a.deterministic;
@@ -491,6 +535,11 @@ pub fn run(a: RunArgs) -> anyhow::Result<()> {
         .archive
         .clone()
         .unwrap_or_else(|| default_dir(&space.name, &spec.name));
+    if a.executor == ExecutorKind::Nats {
+        config.distributed = Some(a.nats.distributed(new_campaign_id(&dir))?);
+    } else if a.nats.nats.is_some() {
+        bail!("--nats is for --executor nats");
+    }
     let archive = Archive::create(&dir, &serde_json::to_string_pretty(&config)?)?;
     if !a.quiet {
         eprintln!(
@@ -520,11 +569,13 @@ pub fn resume(a: ResumeArgs) -> anyhow::Result<()> {
     if let Some(b) = a.budget {
         config.budget = b;
     }
-    let space = SearchSpace::from_toml(
+    let evaluator = build_evaluator(
+        &config.space,
         &config.space_source,
-        &format!("{}/campaign.json (space)", a.dir.display()),
+        &config.task,
+        &config.device,
+        &format!("{}/campaign.json", a.dir.display()),
     )?;
-    let evaluator = gevo::task::build_evaluator(space, &config.task, &config.device)?;
     let mut campaign = Campaign::resume(config, Arc::clone(&evaluator), archive)?;
     if a.budget.is_some() {
         // Readers (`inspect`) take the budget from the stored settings.
@@ -549,7 +600,27 @@ fn drive(campaign: &mut Campaign, quiet: bool) -> anyhow::Result<()> {
     });
     campaign.set_stop(StopSignal::new(Arc::clone(&signals.stop), grace));
     let mut progress = Progress::new(campaign.config().budget, campaign.stats().candidates, quiet);
-    let end = campaign.run(&mut progress)?;
+    let end = match campaign.config().distributed.clone() {
+        None => campaign.run(&mut progress)?,
+        Some(d) => {
+            let options = super::worker::campaign_options(&d)?;
+            let workload = super::worker::workload(campaign.config())?;
+            let mut executor = gevo::engine::nats::NatsExecutor::connect(
+                &options,
+                &d.campaign_id,
+                workload,
+                gevo::archive::SCHEMA_VERSION,
+                campaign.config().workers,
+            )?;
+            if !quiet {
+                eprintln!(
+                    "gevo: campaign {} on {}: evaluations by `gevo worker --nats {}`",
+                    d.campaign_id, d.nats_url, d.nats_url
+                );
+            }
+            campaign.run_with(&mut executor, &mut progress)?
+        }
+    };
     progress.bar.finish();
     let s = campaign.stats();
     println!(

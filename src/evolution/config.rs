@@ -92,6 +92,27 @@ pub struct CampaignConfig {
     /// fitnesses are not penalized. 0 (the default): no penalty.
     #[serde(default)]
     pub parsimony: f64,
+    /// Where evaluations run when not in this process (`--executor nats`); `None` (and absent
+    /// from older archives): the local thread pool. Stored so that `gevo resume` reconnects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distributed: Option<DistributedConfig>,
+}
+
+/// A campaign evaluated by `gevo worker` processes over a NATS JetStream work queue. Secrets are
+/// not stored: user and password come from the environment, a credentials file by its path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributedConfig {
+    /// The NATS server URL(s), comma separated (`--nats`).
+    pub nats_url: String,
+    /// The campaign's id in subject names (`gevo.requests.<id>`), fixed at `gevo run`.
+    pub campaign_id: String,
+    /// A NATS credentials file (`--nats-creds`).
+    #[serde(default)]
+    pub creds: Option<String>,
+    /// A CA certificate to verify the server's TLS certificate (`--nats-tls-ca`).
+    #[serde(default)]
+    pub tls_ca: Option<String>,
 }
 
 fn default_final_top() -> usize {
@@ -135,6 +156,7 @@ impl CampaignConfig {
             final_top: default_final_top(),
             optimize_constants: None,
             parsimony: 0.0,
+            distributed: None,
         }
     }
 }

@@ -10,6 +10,6 @@ mod scheduler;
 pub mod seeds;
 
 pub use campaign::{Campaign, CampaignError, CampaignObserver, RunEnd, StopSignal};
-pub use config::{CampaignConfig, TaskSpec};
+pub use config::{CampaignConfig, DistributedConfig, TaskSpec};
 pub use hurdle::HurdleConfig;
 pub use population::{Member, Population};

@@ -2,7 +2,9 @@
 //!
 //! CBOR rather than JSON because a result carries f64 figures that may be NaN or ±∞ (JSON has
 //! no spelling for them) and must come back bit for bit (deterministic mode compares archives);
-//! `ciborium` is already in the build through burn. Every message starts with its
+//! `ciborium` is already in the build through burn. JSON would also lose the bit pattern of some
+//! floats through decimal text unless both ends agree on the round-trip mode; CBOR writes them
+//! as IEEE 754 binary. Every message starts with its
 //! [`MESSAGE_VERSION`] and the sender's gevo version, so a worker of another release reads at
 //! least those two and refuses with a clear reason instead of misreading the rest.
 
@@ -75,6 +77,9 @@ pub struct RequestMessage {
     pub time_limit_secs: Option<f64>,
     /// The program to evaluate.
     pub program: Program,
+    /// A tag of this exact request (program, seed): its result echoes it, so that a stale
+    /// result for a candidate id reused after a resume is never taken for the new program.
+    pub tag: String,
     /// Space and task by content.
     pub workload: Workload,
 }
@@ -114,6 +119,8 @@ pub struct ResultMessage {
     pub seed_index: usize,
     /// The evaluation seed as requested (0 when the request could not be read).
     pub seed: u64,
+    /// The request's tag, echoed (empty when the request could not be read).
+    pub tag: String,
     /// Which worker answered (host name, process id and slot).
     pub worker: String,
     /// The evaluation or the refusal.
@@ -147,13 +154,19 @@ pub enum MessageError {
         /// The sender's gevo version.
         gevo_version: String,
     },
+    /// A message that cannot be written (a value CBOR cannot hold).
+    #[error("cannot encode a message: {0}")]
+    Encode(String),
 }
 
 /// Encodes a message as CBOR.
-pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+///
+/// # Errors
+/// [`MessageError::Encode`] when a value cannot be serialized.
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, MessageError> {
     let mut out = Vec::new();
-    ciborium::into_writer(message, &mut out).expect("writing CBOR to a Vec cannot fail");
-    out
+    ciborium::into_writer(message, &mut out).map_err(|e| MessageError::Encode(e.to_string()))?;
+    Ok(out)
 }
 
 /// Decodes a message, refusing one of another message version or gevo release.
@@ -185,6 +198,7 @@ mod tests {
             candidate: 7,
             seed_index: 1,
             seed: 99,
+            tag: "t".into(),
             worker: "w".into(),
             body,
         }
@@ -205,7 +219,7 @@ mod tests {
             },
             panic: None,
         });
-        let back: ResultMessage = decode(&encode(&m)).unwrap();
+        let back: ResultMessage = decode(&encode(&m).unwrap()).unwrap();
         let ResultBody::Evaluated { evaluation, .. } = back.body else {
             panic!("not evaluated");
         };
@@ -218,7 +232,7 @@ mod tests {
     fn another_version_and_garbage_are_refused_with_their_reason() {
         let mut m = result(ResultBody::Refused { reason: "x".into() });
         m.gevo_version = "0.0.0-other".into();
-        let e = decode::<ResultMessage>(&encode(&m)).unwrap_err();
+        let e = decode::<ResultMessage>(&encode(&m).unwrap()).unwrap_err();
         assert!(e.to_string().contains("0.0.0-other"), "{e}");
         assert!(matches!(e, MessageError::Version { .. }));
         let e = decode::<ResultMessage>(b"not cbor at all").unwrap_err();

@@ -262,7 +262,22 @@ pub async fn worker_consumer(stream: &jetstream::stream::Stream) -> Result<PullC
 /// A request in flight: what its result must match.
 struct Pending {
     seed: u64,
+    tag: String,
     sequence: u64,
+}
+
+/// Results kept that answered no request in flight (from before a resume, or duplicates), by
+/// key and tag: a request submitted again for the same program and seed is served from here.
+const MAX_ORPHANS: usize = 4096;
+
+/// The tag of a request: its candidate, seed index, seed and program.
+fn request_tag(candidate: u64, seed_index: usize, seed: u64, program: &[u8]) -> String {
+    let mut bytes = Vec::with_capacity(program.len() + 24);
+    bytes.extend_from_slice(&candidate.to_le_bytes());
+    bytes.extend_from_slice(&(seed_index as u64).to_le_bytes());
+    bytes.extend_from_slice(&seed.to_le_bytes());
+    bytes.extend_from_slice(program);
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
 }
 
 /// The campaign's side of the work queue: publishes requests, consumes results.
@@ -286,6 +301,7 @@ pub struct NatsExecutor {
     in_flight: HashMap<(u64, usize), Pending>,
     by_sequence: HashMap<u64, (u64, usize)>,
     ready: VecDeque<EvalResult>,
+    orphans: HashMap<(u64, usize), (String, EvalResult)>,
     unacked: Option<Acker>,
 }
 
@@ -371,6 +387,7 @@ impl NatsExecutor {
             in_flight: HashMap::new(),
             by_sequence: HashMap::new(),
             ready: VecDeque::new(),
+            orphans: HashMap::new(),
             unacked: None,
         })
     }
@@ -388,21 +405,41 @@ impl NatsExecutor {
             }
         };
         let key = (result.candidate, result.seed_index);
-        let matches = result.campaign == self.campaign
-            && self.in_flight.get(&key).is_some_and(|p| {
-                // A refusal of an unreadable request cannot know its seed.
-                p.seed == result.seed || matches!(result.body, ResultBody::Refused { .. })
-            });
-        if !matches {
-            tracing::debug!(
-                "dropping a duplicate or stale result for candidate {} seed {}",
-                result.candidate,
-                result.seed_index
-            );
-            let _ = acker.ack().await;
-            return None;
-        }
-        let pending = self.in_flight.remove(&key).expect("matched above");
+        let refused = matches!(result.body, ResultBody::Refused { .. });
+        let matches = |p: &Pending| {
+            // A refusal of an unreadable request cannot know its seed or tag.
+            (p.seed == result.seed && p.tag == result.tag) || (refused && result.tag.is_empty())
+        };
+        let pending = match self.in_flight.remove(&key) {
+            Some(p) if result.campaign == self.campaign && matches(&p) => p,
+            other => {
+                if let Some(p) = other {
+                    self.in_flight.insert(key, p);
+                }
+                tracing::debug!(
+                    "keeping aside a duplicate or stale result for candidate {} seed {}",
+                    result.candidate,
+                    result.seed_index
+                );
+                if !refused && result.campaign == self.campaign {
+                    if self.orphans.len() >= MAX_ORPHANS {
+                        self.orphans.clear();
+                    }
+                    let tag = result.tag.clone();
+                    if let ResultBody::Evaluated { evaluation, panic } = result.body {
+                        let r = EvalResult {
+                            candidate: key.0,
+                            seed_index: key.1,
+                            evaluation,
+                            panic,
+                        };
+                        self.orphans.insert(key, (tag, r));
+                    }
+                }
+                let _ = acker.ack().await;
+                return None;
+            }
+        };
         self.by_sequence.remove(&pending.sequence);
         // Acked once the campaign has taken it (at the next call), so a kill in between
         // leaves it in the stream for the resumed campaign.
@@ -474,10 +511,28 @@ impl Executor for NatsExecutor {
             seed: request.context.seed,
             hurdle: request.context.hurdle,
             time_limit_secs: request.context.time_limit.map(|d| d.as_secs_f64()),
+            tag: String::new(),
             program: request.program,
             workload: self.workload.clone(),
         };
-        let payload = messages::encode(&message);
+        let queue = |e: messages::MessageError| ExecutorError::Queue(e.to_string());
+        let mut message = message;
+        message.tag = request_tag(
+            key.0,
+            key.1,
+            message.seed,
+            &messages::encode(&message.program).map_err(queue)?,
+        );
+        let tag = message.tag.clone();
+        // Answered before a resume: served without evaluating again.
+        if let Some((t, _)) = self.orphans.get(&key)
+            && *t == tag
+            && let Some((_, r)) = self.orphans.remove(&key)
+        {
+            self.ready.push_back(r);
+            return Ok(());
+        }
+        let payload = messages::encode(&message).map_err(queue)?;
         if payload.len() > MAX_MESSAGE_BYTES {
             tracing::warn!(
                 "candidate {}: request of {} bytes exceeds {MAX_MESSAGE_BYTES}; recorded as \
@@ -491,6 +546,7 @@ impl Executor for NatsExecutor {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("Gevo-Candidate", key.0.to_string().as_str());
         headers.insert("Gevo-Seed-Index", key.1.to_string().as_str());
+        headers.insert("Gevo-Tag", tag.as_str());
         let subject = request_subject(&self.campaign);
         let js = self.js.clone();
         let ack = self.runtime.block_on(async move {
@@ -505,7 +561,8 @@ impl Executor for NatsExecutor {
         self.in_flight.insert(
             key,
             Pending {
-                seed: request.context.seed,
+                seed: message.seed,
+                tag,
                 sequence: ack.sequence,
             },
         );

@@ -151,6 +151,15 @@ fn header_keys(m: &jetstream::Message) -> Option<(u64, usize)> {
     Some((candidate, seed_index))
 }
 
+/// The request's tag from its headers (empty when it has none).
+fn header_tag(m: &jetstream::Message) -> String {
+    m.headers
+        .as_ref()
+        .and_then(|h| h.get("Gevo-Tag"))
+        .map(|t| t.as_str().chars().take(64).collect())
+        .unwrap_or_default()
+}
+
 async fn handle(shared: &Shared, index: usize, m: jetstream::Message) {
     let campaign = m
         .subject
@@ -178,6 +187,7 @@ async fn handle(shared: &Shared, index: usize, m: jetstream::Message) {
                 candidate,
                 seed_index,
                 seed: 0,
+                tag: header_tag(&m),
                 worker,
                 body: ResultBody::Refused { reason },
             }
@@ -218,15 +228,17 @@ async fn handle(shared: &Shared, index: usize, m: jetstream::Message) {
                 candidate: request.candidate,
                 seed_index: request.seed_index,
                 seed: request.seed,
+                tag: request.tag,
                 worker,
                 body,
             }
         }
     };
     let published = async {
+        let payload = messages::encode(&answer).map_err(|e| e.to_string())?;
         shared
             .js
-            .publish(result_subject(&answer.campaign), messages::encode(&answer).into())
+            .publish(result_subject(&answer.campaign), payload.into())
             .await
             .map_err(|e| e.to_string())?
             .await
@@ -297,7 +309,7 @@ async fn check(
 
 async fn evaluator_for(shared: &Shared, w: &Workload) -> Result<Arc<dyn Evaluator>, String> {
     let key = w.key();
-    if let Some(r) = shared.cache.lock().expect("cache lock").get(&key) {
+    if let Some(r) = lock(&shared.cache).get(&key) {
         return r.clone();
     }
     // Building one may load data or parse task sets: off the async threads.
@@ -306,10 +318,15 @@ async fn evaluator_for(shared: &Shared, w: &Workload) -> Result<Arc<dyn Evaluato
     let built = tokio::task::spawn_blocking(move || resolve(&w))
         .await
         .unwrap_or_else(|e| Err(format!("building the evaluator failed: {e}")));
-    let mut cache = shared.cache.lock().expect("cache lock");
+    let mut cache = lock(&shared.cache);
     if cache.len() >= CACHED_WORKLOADS {
         cache.clear();
     }
     cache.insert(key, built.clone());
     built
+}
+
+/// The cache, also after a panic elsewhere poisoned its lock (it holds only finished builds).
+fn lock(cache: &Cache) -> std::sync::MutexGuard<'_, HashMap<u128, Result<Arc<dyn Evaluator>, String>>> {
+    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

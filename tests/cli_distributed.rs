@@ -1,0 +1,427 @@
+//! Distributed campaigns through the real binary and a real `nats-server -js` (never mocked):
+//! `gevo run --executor nats` with `gevo worker` processes.
+//!
+//! Each test starts its own server on a free loopback port with a temporary store directory
+//! and stops it at the end. Without a `nats-server` binary the tests skip with a loud message,
+//! except under CI (`CI` or `GEVO_REQUIRE_NATS` set), where they fail.
+
+mod common;
+use common::*;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `nats-server`, killed on drop.
+struct NatsServer {
+    child: Child,
+    url: String,
+    _store: tempfile::TempDir,
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether `nats-server` can be run; panics under CI when it cannot.
+fn have_nats_server() -> bool {
+    let found = Command::new("nats-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        if std::env::var_os("CI").is_some() || std::env::var_os("GEVO_REQUIRE_NATS").is_some() {
+            panic!("nats-server not found, and CI requires the distributed tests");
+        }
+        eprintln!(
+            "\n*** SKIPPED: nats-server not found (apt-get install nats-server); \
+             the distributed tests did not run ***\n"
+        );
+    }
+    found
+}
+
+/// Starts `nats-server -js` on a free loopback port, with `config` (a server config file's
+/// text, `{store}` replaced by the store directory) when given.
+fn start_server(config: Option<&str>) -> NatsServer {
+    let store = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut cmd = Command::new("nats-server");
+    cmd.args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
+        .arg("-sd")
+        .arg(store.path());
+    if let Some(text) = config {
+        let file = store.path().join("server.conf");
+        let text = text.replace("{store}", &store.path().display().to_string());
+        std::fs::write(&file, text).unwrap();
+        cmd.arg("-c").arg(&file);
+    }
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    let server = NatsServer {
+        child,
+        url: format!("nats://127.0.0.1:{port}"),
+        _store: store,
+    };
+    let t = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t.elapsed() < Duration::from_secs(10), "nats-server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// A `gevo worker` process, stopped (SIGTERM, then kill) on drop.
+struct Worker {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Worker {
+    fn start(url: &str, extra: &[&str], env: &[(&str, &str)], log: &Path) -> Worker {
+        let file = std::fs::File::create(log).unwrap();
+        let child = Command::new(bin())
+            .args(["worker", "--nats", url, "--workers", "1"])
+            .args(extra)
+            .env_remove("GEVO_NATS_USER")
+            .env_remove("GEVO_NATS_PASSWORD")
+            .envs(env.iter().copied())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .expect("start gevo worker");
+        Worker {
+            child,
+            log: log.to_path_buf(),
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then waits for the exit (at most 20 s); returns whether it exited cleanly.
+    fn stop(&mut self) -> bool {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The top records of `dir` without their timing.
+fn top_records(dir: &Path, k: usize) -> Vec<serde_json::Value> {
+    let doc = inspect(dir, k);
+    doc["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("wall_secs");
+            r
+        })
+        .collect()
+}
+
+fn sr_run(archive: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--task",
+        "nguyen-1",
+        "--budget",
+        "200",
+        "--population",
+        "20",
+        "--tournament",
+        "5",
+        "--seed",
+        "7",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    gevo(&args, None)
+}
+
+fn assert_ok(out: &std::process::Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_deterministic_campaign_over_nats_with_two_workers_equals_the_local_one() {
+    if !have_nats_server() {
+        return;
+    }
+    let server = start_server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    let remote = dir.path().join("remote");
+    assert_ok(
+        &sr_run(&local, &["--deterministic", "--workers", "2"]),
+        "local run",
+    );
+    let mut w1 = Worker::start(&server.url, &[], &[], &dir.path().join("w1.log"));
+    let mut w2 = Worker::start(&server.url, &[], &[], &dir.path().join("w2.log"));
+    let out = sr_run(
+        &remote,
+        &[
+            "--deterministic",
+            "--workers",
+            "4",
+            "--executor",
+            "nats",
+            "--nats",
+            &server.url,
+        ],
+    );
+    assert_ok(&out, "campaign over NATS");
+    assert_eq!(top_records(&local, 30), top_records(&remote, 30));
+    let (a, b) = (inspect(&local, 1), inspect(&remote, 1));
+    for k in ["candidates", "evaluations", "fec_hits", "failures"] {
+        assert_eq!(a["stats"][k], b["stats"][k], "stats.{k}");
+    }
+    // Both workers took part, and both stop cleanly on SIGTERM.
+    assert!(w1.stop(), "worker 1 did not stop cleanly:\n{}", w1.log());
+    assert!(w2.stop(), "worker 2 did not stop cleanly:\n{}", w2.log());
+    for w in [&w1, &w2] {
+        let log = w.log();
+        assert!(log.contains("stopped;"), "{log}");
+        assert!(!log.contains(" 0 request(s) evaluated"), "{log}");
+    }
+}
+
+#[test]
+fn resume_reconnects_to_the_stored_server() {
+    if !have_nats_server() {
+        return;
+    }
+    let server = start_server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let arch = dir.path().join("a");
+    let _w = Worker::start(&server.url, &[], &[], &dir.path().join("w.log"));
+    let out = sr_run(
+        &arch,
+        &["--deterministic", "--executor", "nats", "--nats", &server.url],
+    );
+    assert_ok(&out, "campaign over NATS");
+    // No --nats: the stored settings name the server.
+    let out = gevo(&["resume", arch.to_str().unwrap(), "--budget", "260"], None);
+    assert_ok(&out, "resume over NATS");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&server.url), "{stderr}");
+    assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(260));
+}
+
+const AUTH_CONFIG: &str = r#"
+jetstream { store_dir: "{store}" }
+authorization {
+  users = [
+    { user: "gevo", password: "right-password" }
+  ]
+}
+"#;
+
+#[test]
+fn a_worker_with_wrong_credentials_is_refused_with_a_clear_error() {
+    if !have_nats_server() {
+        return;
+    }
+    let server = start_server(Some(AUTH_CONFIG));
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad = Worker::start(
+        &server.url,
+        &[],
+        &[
+            ("GEVO_NATS_USER", "gevo"),
+            ("GEVO_NATS_PASSWORD", "wrong-password"),
+        ],
+        &dir.path().join("bad.log"),
+    );
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = bad.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "a worker with wrong credentials kept running:\n{}",
+            bad.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let log = bad.log();
+    assert!(log.contains("refused the credentials"), "{log}");
+    assert!(!log.contains("wrong-password"), "the password is not echoed: {log}");
+    // Only one of the two variables: a clear error before connecting.
+    let mut half = Worker::start(
+        &server.url,
+        &[],
+        &[("GEVO_NATS_USER", "gevo")],
+        &dir.path().join("half.log"),
+    );
+    let _ = half.child.wait();
+    assert!(half.log().contains("GEVO_NATS_PASSWORD"), "{}", half.log());
+    // The right ones: it serves until SIGTERM, then stops cleanly.
+    let mut good = Worker::start(
+        &server.url,
+        &[],
+        &[
+            ("GEVO_NATS_USER", "gevo"),
+            ("GEVO_NATS_PASSWORD", "right-password"),
+        ],
+        &dir.path().join("good.log"),
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        good.child.try_wait().unwrap().is_none(),
+        "the worker with the right credentials exited:\n{}",
+        good.log()
+    );
+    assert!(good.stop(), "{}", good.log());
+}
+
+/// Publishes raw request payloads with the test's own NATS client and reads the results.
+fn publish_raw_and_collect(
+    url: &str,
+    campaign: &str,
+    payloads: Vec<(u64, Vec<u8>)>,
+) -> Vec<gevo::engine::nats::messages::ResultMessage> {
+    use futures_util::StreamExt;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = async_nats::connect(url).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        gevo::engine::nats::request_stream(&js).await.unwrap();
+        let results = gevo::engine::nats::result_stream(&js).await.unwrap();
+        let consumer = results
+            .create_consumer(async_nats::jetstream::consumer::pull::Config {
+                filter_subject: gevo::engine::nats::result_subject(campaign),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let n = payloads.len();
+        for (candidate, payload) in payloads {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Gevo-Candidate", candidate.to_string().as_str());
+            headers.insert("Gevo-Seed-Index", "0");
+            js.publish_with_headers(
+                gevo::engine::nats::request_subject(campaign),
+                headers,
+                payload.into(),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        }
+        let mut messages = consumer.messages().await.unwrap();
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while out.len() < n {
+            let m = tokio::time::timeout_at(deadline, messages.next())
+                .await
+                .expect("a result for every request")
+                .unwrap()
+                .unwrap();
+            m.ack().await.unwrap();
+            out.push(gevo::engine::nats::messages::decode(&m.payload).unwrap());
+        }
+        out
+    })
+}
+
+#[test]
+fn malformed_and_oversized_requests_get_failure_results_and_the_worker_keeps_serving() {
+    use gevo::engine::nats::messages::ResultBody;
+    if !have_nats_server() {
+        return;
+    }
+    let server = start_server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Worker::start(
+        &server.url,
+        &["--max-request-bytes", "200000"],
+        &[],
+        &dir.path().join("w.log"),
+    );
+    let results = publish_raw_and_collect(
+        &server.url,
+        "raw-test",
+        vec![
+            (1, b"this is not CBOR".to_vec()),
+            (2, vec![0xa5; 300_000]),
+        ],
+    );
+    let mut reasons: Vec<(u64, String)> = results
+        .into_iter()
+        .map(|r| match r.body {
+            ResultBody::Refused { reason } => (r.candidate, reason),
+            other => panic!("candidate {}: not refused: {other:?}", r.candidate),
+        })
+        .collect();
+    reasons.sort();
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons[0].1.contains("malformed"), "{reasons:?}");
+    assert!(reasons[1].1.contains("exceeds"), "{reasons:?}");
+    // Still serving: a real campaign finishes on the same worker.
+    let arch = dir.path().join("after");
+    let out = sr_run(
+        &arch,
+        &[
+            "--budget",
+            "40",
+            "--executor",
+            "nats",
+            "--nats",
+            &server.url,
+        ],
+    );
+    assert_ok(&out, "campaign after the bad requests");
+    assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(40));
+    assert!(w.stop(), "{}", w.log());
+}
