@@ -81,7 +81,10 @@ fn start_server(config: Option<&str>) -> NatsServer {
     };
     let t = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t.elapsed() < Duration::from_secs(10), "nats-server did not start");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "nats-server did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     server
@@ -154,7 +157,7 @@ fn top_records(dir: &Path, k: usize) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn sr_run(archive: &Path, extra: &[&str]) -> std::process::Output {
+fn sr_run(archive: &Path, budget: &str, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "run",
         "--space",
@@ -162,7 +165,7 @@ fn sr_run(archive: &Path, extra: &[&str]) -> std::process::Output {
         "--task",
         "nguyen-1",
         "--budget",
-        "200",
+        budget,
         "--population",
         "20",
         "--tournament",
@@ -197,13 +200,14 @@ fn a_deterministic_campaign_over_nats_with_two_workers_equals_the_local_one() {
     let local = dir.path().join("local");
     let remote = dir.path().join("remote");
     assert_ok(
-        &sr_run(&local, &["--deterministic", "--workers", "2"]),
+        &sr_run(&local, "200", &["--deterministic", "--workers", "2"]),
         "local run",
     );
     let mut w1 = Worker::start(&server.url, &[], &[], &dir.path().join("w1.log"));
     let mut w2 = Worker::start(&server.url, &[], &[], &dir.path().join("w2.log"));
     let out = sr_run(
         &remote,
+        "200",
         &[
             "--deterministic",
             "--workers",
@@ -215,7 +219,9 @@ fn a_deterministic_campaign_over_nats_with_two_workers_equals_the_local_one() {
         ],
     );
     assert_ok(&out, "campaign over NATS");
-    assert_eq!(top_records(&local, 30), top_records(&remote, 30));
+    let top = top_records(&local, 30);
+    assert_eq!(top.len(), 30, "the local run has 30 records to compare");
+    assert_eq!(top, top_records(&remote, 30));
     let (a, b) = (inspect(&local, 1), inspect(&remote, 1));
     for k in ["candidates", "evaluations", "fec_hits", "failures"] {
         assert_eq!(a["stats"][k], b["stats"][k], "stats.{k}");
@@ -241,7 +247,14 @@ fn resume_reconnects_to_the_stored_server() {
     let _w = Worker::start(&server.url, &[], &[], &dir.path().join("w.log"));
     let out = sr_run(
         &arch,
-        &["--deterministic", "--executor", "nats", "--nats", &server.url],
+        "200",
+        &[
+            "--deterministic",
+            "--executor",
+            "nats",
+            "--nats",
+            &server.url,
+        ],
     );
     assert_ok(&out, "campaign over NATS");
     // No --nats: the stored settings name the server.
@@ -253,7 +266,7 @@ fn resume_reconnects_to_the_stored_server() {
 }
 
 const AUTH_CONFIG: &str = r#"
-jetstream { store_dir: "{store}" }
+jetstream: enabled
 authorization {
   users = [
     { user: "gevo", password: "right-password" }
@@ -292,7 +305,10 @@ fn a_worker_with_wrong_credentials_is_refused_with_a_clear_error() {
     assert!(!status.success());
     let log = bad.log();
     assert!(log.contains("refused the credentials"), "{log}");
-    assert!(!log.contains("wrong-password"), "the password is not echoed: {log}");
+    assert!(
+        !log.contains("wrong-password"),
+        "the password is not echoed: {log}"
+    );
     // Only one of the two variables: a clear error before connecting.
     let mut half = Worker::start(
         &server.url,
@@ -375,6 +391,79 @@ fn publish_raw_and_collect(
     })
 }
 
+/// A request from another gevo release: only the two leading fields are read.
+fn other_version_request() -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Envelope {
+        message_version: u32,
+        gevo_version: String,
+        rest: String,
+    }
+    gevo::engine::nats::messages::encode(&Envelope {
+        message_version: gevo::engine::nats::messages::MESSAGE_VERSION,
+        gevo_version: "0.0.0-other".into(),
+        rest: "a layout this release does not know".into(),
+    })
+    .unwrap()
+}
+
+/// A well-formed request for a CSV task whose file (too large to travel in requests) is gone.
+fn missing_dataset_request(dir: &Path) -> Vec<u8> {
+    use gevo::engine::nats::messages::{GEVO_VERSION, MESSAGE_VERSION, RequestMessage, Workload};
+    let csv = dir.join("gone.csv");
+    std::fs::write(&csv, "x,y\n1,2\n2,4\n3,6\n4,8\n").unwrap();
+    let mut spec = gevo::task::csv_spec(&csv, "y").unwrap();
+    std::fs::remove_file(&csv).unwrap();
+    let hash = spec.csv_data.as_ref().unwrap().hash.clone();
+    spec.csv_data.as_mut().unwrap().text = None;
+    let (_, seed) = gevo::catalog::seeds("rl_loss").into_iter().next().unwrap();
+    let space = gevo::catalog::space("symbolic_regression").unwrap();
+    gevo::engine::nats::messages::encode(&RequestMessage {
+        message_version: MESSAGE_VERSION,
+        gevo_version: GEVO_VERSION.into(),
+        schema_version: gevo::archive::SCHEMA_VERSION,
+        campaign: "raw-test".into(),
+        candidate: 4,
+        seed_index: 0,
+        seed: 1,
+        hurdle: None,
+        time_limit_secs: None,
+        program: gevo::program::Program::from_json(&seed, "seed").unwrap(),
+        tag: "t4".into(),
+        workload: Workload {
+            space: "symbolic_regression".into(),
+            space_source: space.text,
+            task: serde_json::to_string(&spec).unwrap(),
+            dataset_hash: Some(hash),
+            device: "cpu".into(),
+        },
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_campaign_whose_requests_are_all_refused_records_worker_failed_and_ends() {
+    if !have_nats_server() {
+        return;
+    }
+    let server = start_server(None);
+    let dir = tempfile::tempdir().unwrap();
+    // No program of the space has at most one value: every request is over the limit.
+    let _w = Worker::start(
+        &server.url,
+        &["--max-nodes", "1"],
+        &[],
+        &dir.path().join("w.log"),
+    );
+    let arch = dir.path().join("a");
+    let out = sr_run(&arch, "12", &["--executor", "nats", "--nats", &server.url]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`worker_failed`"), "{stderr}");
+    let doc = inspect(&arch, 1);
+    assert_eq!(doc["stats"]["candidates"].as_u64(), Some(12));
+}
+
 #[test]
 fn malformed_and_oversized_requests_get_failure_results_and_the_worker_keeps_serving() {
     use gevo::engine::nats::messages::ResultBody;
@@ -395,6 +484,8 @@ fn malformed_and_oversized_requests_get_failure_results_and_the_worker_keeps_ser
         vec![
             (1, b"this is not CBOR".to_vec()),
             (2, vec![0xa5; 300_000]),
+            (3, other_version_request()),
+            (4, missing_dataset_request(dir.path())),
         ],
     );
     let mut reasons: Vec<(u64, String)> = results
@@ -405,22 +496,22 @@ fn malformed_and_oversized_requests_get_failure_results_and_the_worker_keeps_ser
         })
         .collect();
     reasons.sort();
-    assert_eq!(reasons.len(), 2);
+    assert_eq!(reasons.len(), 4);
     assert!(reasons[0].1.contains("malformed"), "{reasons:?}");
     assert!(reasons[1].1.contains("exceeds"), "{reasons:?}");
+    assert!(
+        reasons[2].1.contains("gevo 0.0.0-other") && reasons[2].1.contains("same gevo release"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[3]
+            .1
+            .contains("cannot read the campaign's data file"),
+        "{reasons:?}"
+    );
     // Still serving: a real campaign finishes on the same worker.
     let arch = dir.path().join("after");
-    let out = sr_run(
-        &arch,
-        &[
-            "--budget",
-            "40",
-            "--executor",
-            "nats",
-            "--nats",
-            &server.url,
-        ],
-    );
+    let out = sr_run(&arch, "40", &["--executor", "nats", "--nats", &server.url]);
     assert_ok(&out, "campaign after the bad requests");
     assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(40));
     assert!(w.stop(), "{}", w.log());

@@ -105,12 +105,23 @@ pub fn campaign_options(d: &DistributedConfig) -> anyhow::Result<NatsOptions> {
     )
 }
 
+/// The largest CSV text a request carries; a larger dataset goes by its path and content hash
+/// only (each worker reads its own copy at that path and refuses when it is missing or differs),
+/// so that requests stay well under the server's message size.
+const REQUEST_CSV_TEXT: usize = 256 << 10;
+
 /// What a campaign's requests evaluate, by content.
 pub fn workload(config: &CampaignConfig) -> anyhow::Result<Workload> {
+    let mut task = config.task.clone();
+    if let Some(d) = task.csv_data.as_mut()
+        && d.text.as_ref().is_some_and(|t| t.len() > REQUEST_CSV_TEXT)
+    {
+        d.text = None;
+    }
     Ok(Workload {
         space: config.space.clone(),
         space_source: config.space_source.clone(),
-        task: serde_json::to_string(&config.task)?,
+        task: serde_json::to_string(&task)?,
         dataset_hash: config.task.csv_data.as_ref().map(|d| d.hash.clone()),
         device: config.device.clone(),
     })

@@ -223,7 +223,10 @@ mod tests {
         let ResultBody::Evaluated { evaluation, .. } = back.body else {
             panic!("not evaluated");
         };
-        assert_eq!(evaluation.fitness.unwrap().to_bits(), (0.1f64 + 0.2).to_bits());
+        assert_eq!(
+            evaluation.fitness.unwrap().to_bits(),
+            (0.1f64 + 0.2).to_bits()
+        );
         assert!(evaluation.details[0].1.is_nan());
         assert_eq!(evaluation.details[1].1, f64::INFINITY);
     }

@@ -207,7 +207,9 @@ fn js_err(what: &str) -> impl Fn(&dyn std::fmt::Display) -> NatsError + '_ {
 ///
 /// # Errors
 /// JetStream is not enabled, or the account may not create streams.
-pub async fn request_stream(js: &jetstream::Context) -> Result<jetstream::stream::Stream, NatsError> {
+pub async fn request_stream(
+    js: &jetstream::Context,
+) -> Result<jetstream::stream::Stream, NatsError> {
     js.get_or_create_stream(jetstream::stream::Config {
         name: REQUEST_STREAM.into(),
         subjects: vec!["gevo.requests.>".into()],
@@ -225,7 +227,9 @@ pub async fn request_stream(js: &jetstream::Context) -> Result<jetstream::stream
 ///
 /// # Errors
 /// As [`request_stream`].
-pub async fn result_stream(js: &jetstream::Context) -> Result<jetstream::stream::Stream, NatsError> {
+pub async fn result_stream(
+    js: &jetstream::Context,
+) -> Result<jetstream::stream::Stream, NatsError> {
     js.get_or_create_stream(jetstream::stream::Config {
         name: RESULT_STREAM.into(),
         subjects: vec!["gevo.results.>".into()],
@@ -242,7 +246,9 @@ pub async fn result_stream(js: &jetstream::Context) -> Result<jetstream::stream:
 ///
 /// # Errors
 /// As [`request_stream`].
-pub async fn worker_consumer(stream: &jetstream::stream::Stream) -> Result<PullConsumer, NatsError> {
+pub async fn worker_consumer(
+    stream: &jetstream::stream::Stream,
+) -> Result<PullConsumer, NatsError> {
     stream
         .get_or_create_consumer(
             WORKER_CONSUMER,
@@ -399,16 +405,39 @@ impl NatsExecutor {
         let result: ResultMessage = match messages::decode(&message.payload) {
             Ok(r) => r,
             Err(e) => {
-                tracing::warn!("dropping an unreadable result on {}: {e}", message.subject);
                 let _ = acker.ack().await;
+                // Another release's worker: its headers still say which request it answers.
+                let keys = message.headers.as_ref().and_then(|h| {
+                    let candidate = h.get("Gevo-Candidate")?.as_str().parse().ok()?;
+                    let seed_index = h.get("Gevo-Seed-Index")?.as_str().parse().ok()?;
+                    Some((
+                        (candidate, seed_index),
+                        h.get("Gevo-Tag")?.as_str().to_string(),
+                    ))
+                });
+                if let Some((key, tag)) = keys
+                    && self.in_flight.get(&key).is_some_and(|p| p.tag == tag)
+                    && let Some(p) = self.in_flight.remove(&key)
+                {
+                    self.by_sequence.remove(&p.sequence);
+                    tracing::warn!(
+                        "candidate {} (seed {}): unreadable result ({e}); recorded as \
+                         worker_failed",
+                        key.0,
+                        key.1
+                    );
+                    return Some(worker_failed(key));
+                }
+                tracing::warn!("dropping an unreadable result on {}: {e}", message.subject);
                 return None;
             }
         };
         let key = (result.candidate, result.seed_index);
         let refused = matches!(result.body, ResultBody::Refused { .. });
         let matches = |p: &Pending| {
-            // A refusal of an unreadable request cannot know its seed or tag.
-            (p.seed == result.seed && p.tag == result.tag) || (refused && result.tag.is_empty())
+            // A refusal read the tag from the request's headers and may not know its seed.
+            (p.tag == result.tag && (refused || p.seed == result.seed))
+                || (refused && result.tag.is_empty())
         };
         let pending = match self.in_flight.remove(&key) {
             Some(p) if result.campaign == self.campaign && matches(&p) => p,
@@ -556,7 +585,8 @@ impl Executor for NatsExecutor {
                 .await
                 .map_err(|e| e.to_string())
         });
-        let ack = ack.map_err(|e| ExecutorError::Queue(format!("cannot publish a request: {e}")))?;
+        let ack =
+            ack.map_err(|e| ExecutorError::Queue(format!("cannot publish a request: {e}")))?;
         self.by_sequence.insert(ack.sequence, key);
         self.in_flight.insert(
             key,

@@ -49,7 +49,10 @@ pub struct Served {
 }
 
 /// Evaluators built so far, by workload key (a failed build is kept as its reason).
-type Cache = Mutex<HashMap<u128, Result<Arc<dyn Evaluator>, String>>>;
+type Cache = Mutex<HashMap<u128, Built>>;
+
+/// A built evaluator, or why it could not be built.
+type Built = Result<Arc<dyn Evaluator>, String>;
 
 /// Evaluators a worker keeps at most (campaigns it serves at once).
 const CACHED_WORKLOADS: usize = 8;
@@ -236,9 +239,14 @@ async fn handle(shared: &Shared, index: usize, m: jetstream::Message) {
     };
     let published = async {
         let payload = messages::encode(&answer).map_err(|e| e.to_string())?;
+        // The keys again in headers, for a campaign of another release that cannot read the body.
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Gevo-Candidate", answer.candidate.to_string().as_str());
+        headers.insert("Gevo-Seed-Index", answer.seed_index.to_string().as_str());
+        headers.insert("Gevo-Tag", answer.tag.as_str());
         shared
             .js
-            .publish(result_subject(&answer.campaign), payload.into())
+            .publish_with_headers(result_subject(&answer.campaign), headers, payload.into())
             .await
             .map_err(|e| e.to_string())?
             .await
@@ -280,7 +288,11 @@ async fn check(
             request.schema_version, limits.schema_version
         ));
     }
-    if !m.subject.as_str().ends_with(&format!(".{}", request.campaign)) {
+    if !m
+        .subject
+        .as_str()
+        .ends_with(&format!(".{}", request.campaign))
+    {
         return Err(format!(
             "request for campaign `{}` on subject {}",
             request.campaign, m.subject
@@ -327,6 +339,8 @@ async fn evaluator_for(shared: &Shared, w: &Workload) -> Result<Arc<dyn Evaluato
 }
 
 /// The cache, also after a panic elsewhere poisoned its lock (it holds only finished builds).
-fn lock(cache: &Cache) -> std::sync::MutexGuard<'_, HashMap<u128, Result<Arc<dyn Evaluator>, String>>> {
-    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+fn lock(cache: &Cache) -> std::sync::MutexGuard<'_, HashMap<u128, Built>> {
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
