@@ -516,3 +516,66 @@ fn malformed_and_oversized_requests_get_failure_results_and_the_worker_keeps_ser
     assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(40));
     assert!(w.stop(), "{}", w.log());
 }
+
+#[test]
+fn a_killed_deterministic_campaign_resumes_over_nats_to_the_local_archive() {
+    if !have_nats_server() {
+        return;
+    }
+    let server = start_server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    let remote = dir.path().join("remote");
+    let budget = "3000";
+    assert_ok(&sr_run(&local, budget, &["--deterministic"]), "local run");
+    let _w1 = Worker::start(&server.url, &[], &[], &dir.path().join("w1.log"));
+    let _w2 = Worker::start(&server.url, &[], &[], &dir.path().join("w2.log"));
+    let mut campaign = spawn(&[
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--task",
+        "nguyen-1",
+        "--budget",
+        budget,
+        "--population",
+        "20",
+        "--tournament",
+        "5",
+        "--seed",
+        "7",
+        "--archive",
+        remote.to_str().unwrap(),
+        "--quiet",
+        "--deterministic",
+        "--executor",
+        "nats",
+        "--nats",
+        &server.url,
+    ]);
+    let t = Instant::now();
+    while live_candidates(&remote) < 300 {
+        assert!(
+            t.elapsed() < Duration::from_secs(25),
+            "the campaign did not get going"
+        );
+        assert!(
+            campaign.try_wait().unwrap().is_none(),
+            "the campaign ended before it could be killed; raise the budget"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    campaign.kill().unwrap();
+    campaign.wait().unwrap();
+    // Workers keep answering the killed campaign's last requests meanwhile.
+    std::thread::sleep(Duration::from_millis(300));
+    let out = gevo(&["resume", remote.to_str().unwrap(), "--quiet"], None);
+    assert_ok(&out, "resume over NATS");
+    let top = top_records(&local, 30);
+    assert_eq!(top.len(), 30);
+    assert_eq!(top, top_records(&remote, 30));
+    let (a, b) = (inspect(&local, 1), inspect(&remote, 1));
+    for k in ["candidates", "evaluations", "fec_hits", "failures"] {
+        assert_eq!(a["stats"][k], b["stats"][k], "stats.{k}");
+    }
+}
