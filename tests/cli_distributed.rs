@@ -579,3 +579,108 @@ fn a_killed_deterministic_campaign_resumes_over_nats_to_the_local_archive() {
         assert_eq!(a["stats"][k], b["stats"][k], "stats.{k}");
     }
 }
+
+/// The workers' consumer's delivered-but-unacked and redelivered counts.
+fn worker_consumer_counts(url: &str) -> (usize, usize) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = async_nats::connect(url).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        // (0, 0) until a worker or the campaign has created the stream and consumer.
+        let Ok(stream) = js.get_stream(gevo::engine::nats::REQUEST_STREAM).await else {
+            return (0, 0);
+        };
+        match stream
+            .consumer_info(gevo::engine::nats::WORKER_CONSUMER)
+            .await
+        {
+            Ok(info) => (info.num_ack_pending, info.num_redelivered),
+            Err(_) => (0, 0),
+        }
+    })
+}
+
+#[test]
+fn a_worker_killed_mid_evaluation_loses_nothing_its_request_goes_to_another() {
+    if !have_nats_server() {
+        return;
+    }
+    let server = start_server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    let remote = dir.path().join("remote");
+    let rl = |archive: &Path| {
+        vec![
+            "run".to_string(),
+            "--space".into(),
+            "rl_loss".into(),
+            "--task".into(),
+            "cartpole".into(),
+            "--budget".into(),
+            "3".into(),
+            "--population".into(),
+            "3".into(),
+            "--seed".into(),
+            "5".into(),
+            "--deterministic".into(),
+            "--archive".into(),
+            archive.display().to_string(),
+            "--quiet".into(),
+        ]
+    };
+    let args = rl(&local);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_ok(&gevo(&args, None), "local RL run");
+    // A short ack_wait, so the killed worker's request moves on within the test's time.
+    let env = [(gevo::engine::nats::ACK_WAIT_ENV, "2")];
+    let mut w1 = Worker::start(&server.url, &[], &env, &dir.path().join("w1.log"));
+    let mut args = rl(&remote);
+    args.extend([
+        "--executor".into(),
+        "nats".into(),
+        "--nats".into(),
+        server.url.clone(),
+    ]);
+    let campaign = Command::new(bin())
+        .args(&args)
+        .envs(env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    loop {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "no worker took a request:\n{}",
+            w1.log()
+        );
+        if worker_consumer_counts(&server.url).0 > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    w1.child.kill().unwrap();
+    w1.child.wait().unwrap();
+    let mut w2 = Worker::start(&server.url, &[], &env, &dir.path().join("w2.log"));
+    let out = campaign.wait_with_output().unwrap();
+    assert_ok(&out, "campaign over NATS");
+    // The killed worker held a request: the second one answered it (and the rest).
+    assert!(w2.stop(), "{}", w2.log());
+    assert!(
+        !w2.log().contains(" 0 request(s) evaluated"),
+        "{}",
+        w2.log()
+    );
+    let top = top_records(&local, 3);
+    assert!(!top.is_empty());
+    assert_eq!(top, top_records(&remote, 3));
+    let (a, b) = (inspect(&local, 1), inspect(&remote, 1));
+    for k in ["candidates", "evaluations", "failures"] {
+        assert_eq!(a["stats"][k], b["stats"][k], "stats.{k}");
+    }
+    assert_eq!(b["stats"]["candidates"].as_u64(), Some(3));
+}

@@ -46,6 +46,28 @@ pub const WORKER_CONSUMER: &str = "gevo-workers";
 pub const ACK_WAIT: Duration = Duration::from_secs(30);
 /// How often a worker sends an in-progress ack while it evaluates.
 pub const PROGRESS_EVERY: Duration = Duration::from_secs(10);
+
+/// The environment variable that overrides [`ACK_WAIT`] (seconds) when the workers' consumer
+/// is created — for tests that kill workers, and for clusters that want faster failover. It
+/// takes effect only on a server where the consumer does not exist yet.
+pub const ACK_WAIT_ENV: &str = "GEVO_NATS_ACK_WAIT_SECS";
+
+/// [`ACK_WAIT`], or the value of [`ACK_WAIT_ENV`] when that is a number of seconds ≥ 0.5.
+pub fn ack_wait() -> Duration {
+    std::env::var(ACK_WAIT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.5)
+        .map_or(ACK_WAIT, Duration::from_secs_f64)
+}
+
+/// How often a worker sends in-progress acks on a consumer with this `ack_wait`: every
+/// [`PROGRESS_EVERY`], or a third of `ack_wait` when that is shorter.
+pub fn progress_every(ack_wait: Duration) -> Duration {
+    PROGRESS_EVERY
+        .min(ack_wait / 3)
+        .max(Duration::from_millis(100))
+}
 /// Deliveries of one request before it is given up as `worker_failed`: a request that killed
 /// (or outlasted) four workers is more likely to kill the next one than to succeed.
 pub const MAX_DELIVER: i64 = 4;
@@ -256,7 +278,7 @@ pub async fn worker_consumer(
                 durable_name: Some(WORKER_CONSUMER.into()),
                 filter_subject: "gevo.requests.>".into(),
                 ack_policy: AckPolicy::Explicit,
-                ack_wait: ACK_WAIT,
+                ack_wait: ack_wait(),
                 max_deliver: MAX_DELIVER,
                 ..Default::default()
             },

@@ -11,7 +11,7 @@
 use super::messages::{
     self, GEVO_VERSION, MESSAGE_VERSION, RequestMessage, ResultBody, ResultMessage, Workload,
 };
-use super::{NatsError, NatsOptions, PROGRESS_EVERY, result_subject, valid_campaign_id};
+use super::{NatsError, NatsOptions, progress_every, result_subject, valid_campaign_id};
 use crate::engine::executor::evaluate_guarded;
 use crate::engine::{EvalContext, Evaluator};
 use async_nats::jetstream;
@@ -65,6 +65,7 @@ struct Shared {
     limits: WorkerLimits,
     stop: Arc<AtomicBool>,
     name: String,
+    progress_every: Duration,
     evaluated: AtomicU64,
     refused: AtomicU64,
 }
@@ -94,7 +95,13 @@ pub fn serve(
         let js = jetstream::new(client);
         let stream = super::request_stream(&js).await?;
         super::result_stream(&js).await?;
-        let consumer = super::worker_consumer(&stream).await?;
+        let mut consumer = super::worker_consumer(&stream).await?;
+        // The consumer's own ack_wait (whoever created it), not this process's default.
+        let ack_wait = consumer
+            .info()
+            .await
+            .map(|i| i.config.ack_wait)
+            .unwrap_or_else(|_| super::ack_wait());
         let shared = Arc::new(Shared {
             js,
             consumer,
@@ -103,6 +110,7 @@ pub fn serve(
             limits,
             stop,
             name: options.name.clone(),
+            progress_every: progress_every(ack_wait),
             evaluated: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         });
@@ -210,7 +218,7 @@ async fn handle(shared: &Shared, index: usize, m: jetstream::Message) {
                 evaluate_guarded(evaluator.as_ref(), &program, &ctx)
             });
             tokio::pin!(run);
-            let mut progress = tokio::time::interval(PROGRESS_EVERY);
+            let mut progress = tokio::time::interval(shared.progress_every);
             progress.tick().await;
             let body = loop {
                 tokio::select! {
