@@ -16,7 +16,37 @@ use std::time::{Duration, Instant};
 struct NatsServer {
     child: Child,
     url: String,
+    port: u16,
     _store: tempfile::TempDir,
+}
+
+impl NatsServer {
+    /// Kills the server (as a crash would) and starts it again on the same port and store.
+    fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(500));
+        self.child = Command::new("nats-server")
+            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .arg("-sd")
+            .arg(self._store.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("restart nats-server");
+        wait_listening(self.port);
+    }
+}
+
+fn wait_listening(port: u16) {
+    let t = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "nats-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 impl Drop for NatsServer {
@@ -57,6 +87,11 @@ fn have_nats_server() -> bool {
 /// Starts `nats-server -js` on a free loopback port, with `config` (a server config file's
 /// text, `{store}` replaced by the store directory) when given.
 fn start_server(config: Option<&str>) -> NatsServer {
+    start_server_with(config, &[], None)
+}
+
+/// [`start_server`] with environment variables for the config file and the server's log.
+fn start_server_with(config: Option<&str>, env: &[(&str, &str)], log: Option<&Path>) -> NatsServer {
     let store = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut cmd = Command::new("nats-server");
@@ -69,24 +104,23 @@ fn start_server(config: Option<&str>) -> NatsServer {
         std::fs::write(&file, text).unwrap();
         cmd.arg("-c").arg(&file);
     }
+    let err = match log {
+        Some(p) => Stdio::from(std::fs::File::create(p).unwrap()),
+        None => Stdio::null(),
+    };
     let child = cmd
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(err)
         .spawn()
         .expect("start nats-server");
     let server = NatsServer {
         child,
         url: format!("nats://127.0.0.1:{port}"),
+        port,
         _store: store,
     };
-    let t = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "nats-server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_listening(port);
     server
 }
 
@@ -177,7 +211,37 @@ fn sr_run(archive: &Path, budget: &str, extra: &[&str]) -> std::process::Output 
         "--quiet",
     ];
     args.extend_from_slice(extra);
-    gevo(&args, None)
+    bounded(&args)
+}
+
+/// `gevo args…` in the repository root, killed (and the test failed) after 60 s.
+fn bounded(args: &[&str]) -> std::process::Output {
+    let mut c = Command::new(bin());
+    c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    run_bounded(c, Duration::from_secs(60))
+}
+
+/// Runs `cmd` to its end, killing it after `limit` (a hung campaign fails the test instead of
+/// hanging it).
+fn run_bounded(mut cmd: Command, limit: Duration) -> std::process::Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "{cmd:?} did not finish within {limit:?}:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
 
 fn assert_ok(out: &std::process::Output, what: &str) -> String {
@@ -258,7 +322,7 @@ fn resume_reconnects_to_the_stored_server() {
     );
     assert_ok(&out, "campaign over NATS");
     // No --nats: the stored settings name the server.
-    let out = gevo(&["resume", arch.to_str().unwrap(), "--budget", "260"], None);
+    let out = bounded(&["resume", arch.to_str().unwrap(), "--budget", "260"]);
     assert_ok(&out, "resume over NATS");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&server.url), "{stderr}");
@@ -569,7 +633,7 @@ fn a_killed_deterministic_campaign_resumes_over_nats_to_the_local_archive() {
     campaign.wait().unwrap();
     // Workers keep answering the killed campaign's last requests meanwhile.
     std::thread::sleep(Duration::from_millis(300));
-    let out = gevo(&["resume", remote.to_str().unwrap(), "--quiet"], None);
+    let out = bounded(&["resume", remote.to_str().unwrap(), "--quiet"]);
     assert_ok(&out, "resume over NATS");
     let top = top_records(&local, 30);
     assert_eq!(top.len(), 30);
@@ -633,7 +697,7 @@ fn a_worker_killed_mid_evaluation_loses_nothing_its_request_goes_to_another() {
     };
     let args = rl(&local);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert_ok(&gevo(&args, None), "local RL run");
+    assert_ok(&bounded(&args), "local RL run");
     // A short ack_wait, so the killed worker's request moves on within the test's time.
     let env = [(gevo::engine::nats::ACK_WAIT_ENV, "2")];
     let mut w1 = Worker::start(&server.url, &[], &env, &dir.path().join("w1.log"));
@@ -683,4 +747,204 @@ fn a_worker_killed_mid_evaluation_loses_nothing_its_request_goes_to_another() {
         assert_eq!(a["stats"][k], b["stats"][k], "stats.{k}");
     }
     assert_eq!(b["stats"]["candidates"].as_u64(), Some(3));
+}
+
+/// The server config of docs/distributed.md (the block after `<!-- server-config -->`), with the
+/// listen address and store directory left to the command line.
+fn documented_server_config() -> String {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/distributed.md"))
+            .unwrap();
+    let block = doc
+        .split("<!-- server-config -->")
+        .nth(1)
+        .expect("docs/distributed.md has a server-config block");
+    let block = block.split("```").nth(1).unwrap();
+    block
+        .lines()
+        .filter(|l| !l.starts_with("listen:"))
+        .map(|l| {
+            if l.starts_with("jetstream") {
+                "jetstream: enabled"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_documented_permissions_suffice_for_a_campaign_and_its_workers() {
+    if !have_nats_server() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server_log = dir.path().join("server.log");
+    let server = start_server_with(
+        Some(&documented_server_config()),
+        &[
+            ("CAMPAIGN_PASSWORD", "c-secret"),
+            ("WORKER_PASSWORD", "w-secret"),
+        ],
+        Some(&server_log),
+    );
+    let mut w = Worker::start(
+        &server.url,
+        &[],
+        &[
+            ("GEVO_NATS_USER", "worker"),
+            ("GEVO_NATS_PASSWORD", "w-secret"),
+        ],
+        &dir.path().join("w.log"),
+    );
+    let arch = dir.path().join("a");
+    let mut c = Command::new(bin());
+    c.args([
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--task",
+        "nguyen-1",
+        "--budget",
+        "60",
+        "--population",
+        "20",
+        "--archive",
+        arch.to_str().unwrap(),
+        "--quiet",
+        "--executor",
+        "nats",
+        "--nats",
+        &server.url,
+    ])
+    .env("GEVO_NATS_USER", "campaign")
+    .env("GEVO_NATS_PASSWORD", "c-secret");
+    let out = run_bounded(c, Duration::from_secs(25));
+    let log = std::fs::read_to_string(&server_log).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "campaign under the documented permissions failed:\n{}\nworker:\n{}\nserver:\n{log}",
+        String::from_utf8_lossy(&out.stderr),
+        w.log()
+    );
+    assert!(!log.contains("Violation"), "{log}");
+    assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(60));
+    assert!(w.stop(), "{}", w.log());
+    // The block is in force: the campaign's password is not the worker's, and a worker account
+    // may not publish requests.
+    let mut wrong = Worker::start(
+        &server.url,
+        &[],
+        &[
+            ("GEVO_NATS_USER", "worker"),
+            ("GEVO_NATS_PASSWORD", "c-secret"),
+        ],
+        &dir.path().join("wrong.log"),
+    );
+    let _ = wrong.child.wait();
+    assert!(
+        wrong.log().contains("refused the credentials"),
+        "{}",
+        wrong.log()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client =
+            async_nats::ConnectOptions::with_user_and_password("worker".into(), "w-secret".into())
+                .connect(server.url.as_str())
+                .await
+                .unwrap();
+        client
+            .publish("gevo.requests.forged", "x".into())
+            .await
+            .unwrap();
+        client.flush().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    });
+    let log = std::fs::read_to_string(&server_log).unwrap_or_default();
+    assert!(
+        log.contains("Publish Violation") && log.contains("gevo.requests.forged"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_server_restart_mid_campaign_is_survived_by_the_campaign_and_its_workers() {
+    if !have_nats_server() {
+        return;
+    }
+    let mut server = start_server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    let remote = dir.path().join("remote");
+    let budget = "3000";
+    assert_ok(&sr_run(&local, budget, &["--deterministic"]), "local run");
+    let _w1 = Worker::start(&server.url, &[], &[], &dir.path().join("w1.log"));
+    let _w2 = Worker::start(&server.url, &[], &[], &dir.path().join("w2.log"));
+    let mut c = Command::new(bin());
+    c.args([
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--task",
+        "nguyen-1",
+        "--budget",
+        budget,
+        "--population",
+        "20",
+        "--tournament",
+        "5",
+        "--seed",
+        "7",
+        "--archive",
+        remote.to_str().unwrap(),
+        "--quiet",
+        "--deterministic",
+        "--executor",
+        "nats",
+        "--nats",
+        &server.url,
+    ]);
+    let mut campaign = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while live_candidates(&remote) < 300 {
+        assert!(
+            t.elapsed() < Duration::from_secs(25),
+            "the campaign did not get going"
+        );
+        assert!(
+            campaign.try_wait().unwrap().is_none(),
+            "ended before the restart"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.restart();
+    let t = Instant::now();
+    while campaign.try_wait().unwrap().is_none() {
+        if t.elapsed() > Duration::from_secs(25) {
+            let _ = campaign.kill();
+            let out = campaign.wait_with_output().unwrap();
+            panic!(
+                "the campaign did not finish after the restart:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = campaign.wait_with_output().unwrap();
+    assert_ok(&out, "campaign across a server restart");
+    let top = top_records(&local, 30);
+    assert_eq!(top, top_records(&remote, 30));
+    let (a, b) = (inspect(&local, 1), inspect(&remote, 1));
+    for k in ["candidates", "evaluations", "fec_hits", "failures"] {
+        assert_eq!(a["stats"][k], b["stats"][k], "stats.{k}");
+    }
 }

@@ -71,6 +71,9 @@ pub fn progress_every(ack_wait: Duration) -> Duration {
 /// Deliveries of one request before it is given up as `worker_failed`: a request that killed
 /// (or outlasted) four workers is more likely to kill the next one than to succeed.
 pub const MAX_DELIVER: i64 = 4;
+/// How long the campaign keeps retrying to publish a request while the server is unreachable
+/// before it gives up (and stops, resumable).
+pub const PUBLISH_PATIENCE: Duration = Duration::from_secs(120);
 /// The largest request message the streams take (the server's default `max_payload`).
 pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
 
@@ -601,11 +604,31 @@ impl Executor for NatsExecutor {
         let subject = request_subject(&self.campaign);
         let js = self.js.clone();
         let ack = self.runtime.block_on(async move {
-            js.publish_with_headers(subject, headers, payload.into())
-                .await
-                .map_err(|e| e.to_string())?
-                .await
-                .map_err(|e| e.to_string())
+            // Retried while the server is away (a restart, a failover): the client reconnects
+            // on its own. A request stored twice is only answered twice; the second answer is
+            // dropped.
+            let deadline = Instant::now() + PUBLISH_PATIENCE;
+            loop {
+                let attempt = async {
+                    js.publish_with_headers(
+                        subject.clone(),
+                        headers.clone(),
+                        payload.clone().into(),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .await
+                    .map_err(|e| e.to_string())
+                };
+                match attempt.await {
+                    Ok(ack) => return Ok(ack),
+                    Err(e) if Instant::now() >= deadline => return Err(e),
+                    Err(e) => {
+                        tracing::warn!("publishing a request failed ({e}); retrying");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
         });
         let ack =
             ack.map_err(|e| ExecutorError::Queue(format!("cannot publish a request: {e}")))?;
