@@ -644,8 +644,8 @@ fn a_killed_deterministic_campaign_resumes_over_nats_to_the_local_archive() {
     }
 }
 
-/// The workers' consumer's delivered-but-unacked and redelivered counts.
-fn worker_consumer_counts(url: &str) -> (usize, usize) {
+/// The workers' consumer's delivered-but-unacked count and its deliveries so far.
+fn worker_consumer_counts(url: &str) -> (usize, u64) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -661,7 +661,7 @@ fn worker_consumer_counts(url: &str) -> (usize, usize) {
             .consumer_info(gevo::engine::nats::WORKER_CONSUMER)
             .await
         {
-            Ok(info) => (info.num_ack_pending, info.num_redelivered),
+            Ok(info) => (info.num_ack_pending, info.delivered.consumer_sequence),
             Err(_) => (0, 0),
         }
     })
@@ -947,4 +947,83 @@ fn a_server_restart_mid_campaign_is_survived_by_the_campaign_and_its_workers() {
     for k in ["candidates", "evaluations", "fec_hits", "failures"] {
         assert_eq!(a["stats"][k], b["stats"][k], "stats.{k}");
     }
+}
+
+#[test]
+fn a_request_that_outlives_max_deliver_workers_is_recorded_as_worker_failed() {
+    if !have_nats_server() {
+        return;
+    }
+    let server = start_server(None);
+    let dir = tempfile::tempdir().unwrap();
+    let arch = dir.path().join("a");
+    let env = [(gevo::engine::nats::ACK_WAIT_ENV, "1")];
+    let mut c = Command::new(bin());
+    c.args([
+        "run",
+        "--space",
+        "rl_loss",
+        "--task",
+        "cartpole",
+        "--budget",
+        "1",
+        "--population",
+        "1",
+        "--archive",
+        arch.to_str().unwrap(),
+        "--quiet",
+        "--executor",
+        "nats",
+        "--nats",
+        &server.url,
+    ])
+    .envs(env);
+    let campaign = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Each delivery goes to a fresh worker, killed as soon as it holds the request.
+    let mut seen = 0;
+    for round in 0..gevo::engine::nats::MAX_DELIVER {
+        let mut w = Worker::start(
+            &server.url,
+            &[],
+            &env,
+            &dir.path().join(format!("w{round}.log")),
+        );
+        let t = Instant::now();
+        loop {
+            assert!(
+                t.elapsed() < Duration::from_secs(15),
+                "delivery {} did not come:\n{}",
+                round + 1,
+                w.log()
+            );
+            let (_, delivered) = worker_consumer_counts(&server.url);
+            if delivered > seen {
+                seen = delivered;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        w.child.kill().unwrap();
+        w.child.wait().unwrap();
+    }
+    // The server notices the exhausted request when a worker next asks for work.
+    let _last = Worker::start(&server.url, &[], &env, &dir.path().join("last.log"));
+    let t = Instant::now();
+    let mut campaign = campaign;
+    while campaign.try_wait().unwrap().is_none() {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the campaign did not give the request up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = campaign.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("`worker_failed`"), "{stderr}");
+    assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(1));
 }

@@ -700,3 +700,46 @@ impl Drop for NatsExecutor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn campaign_ids_are_single_subject_tokens() {
+        assert!(valid_campaign_id("0123abcdef-x_y"));
+        for bad in ["", "a.b", "a*", "a>", "a b", &"x".repeat(65)] {
+            assert!(!valid_campaign_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_request_tag_changes_with_candidate_seed_and_program() {
+        let t = request_tag(1, 0, 7, b"program");
+        assert_eq!(t, request_tag(1, 0, 7, b"program"));
+        for other in [
+            request_tag(2, 0, 7, b"program"),
+            request_tag(1, 1, 7, b"program"),
+            request_tag(1, 0, 8, b"program"),
+            request_tag(1, 0, 7, b"programme"),
+        ] {
+            assert_ne!(t, other);
+        }
+    }
+
+    #[test]
+    fn progress_acks_come_well_inside_ack_wait() {
+        assert_eq!(progress_every(ACK_WAIT), PROGRESS_EVERY);
+        assert!(progress_every(Duration::from_secs(2)) * 3 <= Duration::from_secs(2));
+        assert!(PROGRESS_EVERY * 3 <= ACK_WAIT);
+    }
+
+    #[test]
+    fn credentials_never_show_in_debug_output() {
+        let auth = NatsAuth::UserPassword {
+            user: "u".into(),
+            password: "hunter2".into(),
+        };
+        assert!(!format!("{auth:?}").contains("hunter2"));
+    }
+}
