@@ -515,10 +515,15 @@ impl Bookkeeping {
     /// The record of an evaluated child; the evaluation feeds the cache and the guide.
     pub(super) fn record_evaluated(&mut self, p: Proposal, e: Evaluation) -> CandidateRecord {
         let mut r = self.base_record(&p);
+        // A worker failure says nothing about the program: neither the cache nor the guide
+        // learns from it, so a functional duplicate is evaluated again.
+        let learn = e.outcome != Outcome::WorkerFailed;
         // Hurdle stops are cached too: a functional duplicate would stop at the same hurdle.
-        self.fec
-            .record(p.fingerprint, p.id, e.fitness, e.test_score, e.outcome);
-        if let Some(g) = self.guide.as_mut() {
+        if learn {
+            self.fec
+                .record(p.fingerprint, p.id, e.fitness, e.test_score, e.outcome);
+        }
+        if let Some(g) = self.guide.as_mut().filter(|_| learn) {
             g.observe(p.fingerprint, p.id, &p.program, e.fitness);
             if let Some(parent_rank) = p.accepted_over {
                 g.stats.accepted_evaluated += 1;
@@ -560,7 +565,7 @@ impl Bookkeeping {
     /// Inserts a record that was archived but not yet part of the committed state.
     fn adopt(&mut self, r: CandidateRecord) -> Result<(), ArchiveError> {
         let program = self.record_program(&r)?;
-        if !r.fec_hit {
+        if !r.fec_hit && r.outcome != Outcome::WorkerFailed {
             self.fec
                 .record(r.fingerprint, r.id, r.fitness, r.test_score, r.outcome);
             if let Some(g) = self.guide.as_mut() {
