@@ -173,6 +173,30 @@ fn bad_formats_and_inexpressible_programs_are_clear_errors() {
 }
 
 #[test]
+fn a_loss_that_never_reads_the_q_network_exports_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("reward_only.json");
+    std::fs::write(
+        &p,
+        r#"{"inputs": [{"name": "q_param", "dtype": "param"}, {"name": "reward", "dtype": "float"}],
+            "nodes": [{"op": "square", "args": [1]}],
+            "output": 2}"#,
+    )
+    .unwrap();
+    let out = gevo(&["export", p.to_str().unwrap(), "--format", "latex"], None);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("reward_only.json") && err.contains("does not read `q_param`"),
+        "{err}"
+    );
+    // DQN reads it: no warning.
+    let out = gevo(&["export", &seed_path("dqn"), "--format", "latex"], None);
+    assert!(out.status.success());
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("warning"));
+}
+
+#[test]
 fn latex_shows_protected_ops_by_name() {
     let tex = ok(&["export", &seed_path("dqn_reg"), "--format", "latex"]);
     assert!(

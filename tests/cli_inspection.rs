@@ -75,6 +75,41 @@ fn plots_hall_of_fame_and_simplified_programs() {
     let shown: serde_json::Value = serde_json::from_str(&ok(&["show", d, &id, "--json"])).unwrap();
     assert!(shown["simplified"].as_str().is_some_and(|s| !s.is_empty()));
     assert!(shown["latex"].as_str().is_some_and(|s| s.contains('x')));
+
+    // The default top list: one row per function, with its number of copies, which add up to
+    // the function's records in `--all`.
+    let distinct: serde_json::Value =
+        serde_json::from_str(&ok(&["inspect", d, "--json", "--top", "20"])).unwrap();
+    let every = inspect(&dir, 1_000_000);
+    let top = distinct["top"].as_array().unwrap();
+    assert_eq!(top.len(), 20, "{distinct}");
+    let fps: std::collections::HashSet<&str> = top
+        .iter()
+        .map(|r| r["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps.len(), top.len(), "a function listed twice: {distinct}");
+    let records_of = |fp: &str| {
+        every["top"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["fingerprint"] == fp
+                    && r["outcome"] == "ok"
+                    && r["fitness"].as_f64().is_some_and(f64::is_finite)
+            })
+            .count() as u64
+    };
+    for r in top {
+        let fp = r["fingerprint"].as_str().unwrap();
+        assert_eq!(r["copies"].as_u64(), Some(records_of(fp)), "{r}");
+    }
+    assert!(
+        top.iter().any(|r| r["copies"].as_u64().unwrap() > 1),
+        "at this budget the cache serves copies of some top function: {distinct}"
+    );
+    let table = ok(&["inspect", d, "--top", "3"]);
+    assert!(table.contains("copies"), "{table}");
 }
 
 #[test]

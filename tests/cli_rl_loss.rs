@@ -191,14 +191,23 @@ fn eval_retrains_a_program_under_seeds() {
     ]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["scores"].as_array().unwrap().len(), 2);
-    for s in doc["scores"].as_array().unwrap() {
-        let v = s.as_f64().unwrap();
-        assert!((0.0..=1.0).contains(&v), "{v}");
+    // Each seed's score is its mean return over the last `score_episodes` (5) episodes of its
+    // learning curve, normalized by the return range [0, 200].
+    for (k, s) in doc["scores"].as_array().unwrap().iter().enumerate() {
+        let curve: Vec<f64> = doc["learning_curves"][k]["episode_returns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(curve.len(), 15);
+        let want = (curve[10..].iter().sum::<f64>() / 5.0 / 200.0).clamp(0.0, 1.0);
+        let got = s.as_f64().unwrap();
+        assert!(
+            (got - want).abs() < 1e-3,
+            "seed {k}: score {got}, curve gives {want}"
+        );
     }
-    let curve = doc["learning_curves"][0]["episode_returns"]
-        .as_array()
-        .unwrap();
-    assert_eq!(curve.len(), 15);
     let text = ok(&[
         "eval",
         &seed_path("dqn_clipped"),
@@ -322,8 +331,10 @@ fn bootstrapped_campaign_survives_a_kill_mid_training() {
         shown["details"]["cartpole-small/score"].as_f64().is_some(),
         "{shown}"
     );
+    // Scores are sums of normalized task scores: finite and within [0, tasks].
     for r in after["top"].as_array().unwrap() {
-        assert!(r["fitness"].as_f64().unwrap() >= 0.0);
+        let f = r["fitness"].as_f64().unwrap();
+        assert!(f.is_finite() && (0.0..=1.0).contains(&f), "{r}");
     }
 }
 
@@ -360,6 +371,42 @@ fn compare_pairs_seeds() {
         "0",
     ]);
     assert!(e.contains("--seeds must be between 1 and 24"), "{e}");
+}
+
+/// Two losses known to differ: DQN against one that pushes Q(s, a) up without bound (it
+/// minimizes `discount − Q(s, a)`); under the same 8 seeds DQN wins every pairing, so the paired
+/// tests must find the difference.
+#[test]
+fn compare_finds_a_real_difference() {
+    let t = tempfile::tempdir().unwrap();
+    let task = sized_task(t.path(), 40, 4000);
+    let ascend = t.path().join("ascend.json");
+    std::fs::write(
+        &ascend,
+        r#"{"inputs": [{"name":"q_param","dtype":"param"},{"name":"action","dtype":"action"},
+            {"name":"s_tm1","dtype":"state"},{"name":"q_targ_param","dtype":"param"},
+            {"name":"s_t","dtype":"state"},{"name":"reward","dtype":"float"},
+            {"name":"discount","dtype":"float"}],
+          "nodes": [{"op":"qvalue_list","args":[0,2]},{"op":"select_list","args":[7,1]},
+            {"op":"sub","args":[6,8]}],
+          "output": 9}"#,
+    )
+    .unwrap();
+    let out = ok(&[
+        "compare",
+        &seed_path("dqn"),
+        ascend.to_str().unwrap(),
+        "--task",
+        task.to_str().unwrap(),
+        "--seeds",
+        "8",
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let c = &doc["comparison"];
+    assert!(c["mean_difference"].as_f64().unwrap() > 0.1, "{doc}");
+    assert!(c["p_permutation"].as_f64().unwrap() < 0.05, "{doc}");
+    assert!(c["p_t_test"].as_f64().unwrap() < 0.05, "{doc}");
 }
 
 /// The library API a Rust trainer uses (as `examples/dqn_with_discovered_loss.rs` does): a loss

@@ -55,6 +55,17 @@ pub fn export(a: ExportArgs) -> anyhow::Result<()> {
         };
         (Program::load(&a.source)?, origin)
     };
+    // An RL loss that never reads the online Q-network has no gradient to train it with.
+    let live = program.live_mask();
+    if let Some(i) = program.inputs.iter().position(|x| x.name == "q_param")
+        && !live.get(i).copied().unwrap_or(false)
+    {
+        eprintln!(
+            "warning: {}: this loss does not read `q_param`, so it has no gradient with respect to \
+             the Q-network and cannot train an agent",
+            a.source.display()
+        );
+    }
     let text = if a.format == Format::Svg {
         gevo::program::validate::infer_types(&program)?;
         let drawn = gevo::export::svg::to_svg(&program)?;

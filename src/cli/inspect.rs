@@ -36,6 +36,10 @@ pub struct InspectArgs {
     /// each was first reached. With `--json`: a `known` field per candidate and `known_reached`.
     #[arg(long, conflicts_with = "pareto")]
     pub known: bool,
+    /// List every archived copy of a function in the top list; by default each function
+    /// (functional hash) appears once, as its best record, with its number of copies.
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// One candidate as printed by `--json` (field names are stable).
@@ -213,6 +217,8 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     let mut means: HashMap<Fingerprint, (f64, u32)> = HashMap::new();
     // Candidate id → its final re-evaluation on the campaign's task set, where it has one.
     let mut final_scores: HashMap<u64, ProgramSummary> = HashMap::new();
+    // Fingerprint → records of that function (the `copies` column), unless `--all`.
+    let mut copies: HashMap<Fingerprint, u64> = HashMap::new();
     let (status, stats, budget, top) = match Archive::open_read_only(&a.dir) {
         Ok(archive) => {
             let config: serde_json::Value = serde_json::from_str(&archive.config_json()?)?;
@@ -241,6 +247,8 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             // a bounded heap, so memory does not grow with the archive.
             let mut counts = BTreeMap::new();
             let mut best = TopK::new(a.top + final_scores.len());
+            // Without `--all`: fingerprint → (ranking key, best id) of each function.
+            let mut functions: HashMap<Fingerprint, (f64, u64)> = HashMap::new();
             archive.for_each_summary(|r| {
                 if !r.fec_hit {
                     *counts.entry(r.outcome.name()).or_insert(0) += 1;
@@ -253,9 +261,29 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                         .map_or(r.fitness, |m| Some(m.0))
                         .filter(|f| f.is_finite())
                         .unwrap_or(f64::NEG_INFINITY);
-                    best.offer(key, r.id);
+                    if a.all {
+                        best.offer(key, r.id);
+                    } else {
+                        *copies.entry(r.fingerprint).or_insert(0) += 1;
+                        let f = functions.entry(r.fingerprint).or_insert((key, r.id));
+                        if key > f.0 || (key == f.0 && r.id < f.1) {
+                            *f = (key, r.id);
+                        }
+                    }
                 }
             })?;
+            // A re-evaluated program stands for its function: no second copy below it.
+            let mut reevaluated_functions = std::collections::HashSet::new();
+            for id in final_scores.keys() {
+                if let Some(r) = archive.record(*id)? {
+                    reevaluated_functions.insert(r.fingerprint);
+                }
+            }
+            for (fp, (key, id)) in functions {
+                if !reevaluated_functions.contains(&fp) {
+                    best.offer(key, id);
+                }
+            }
             outcomes = Some(counts);
             // Re-evaluated programs first, by their mean training score over the final
             // seeds; then the rest in the order above.
@@ -333,6 +361,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                 }
                 if let Some(s) = final_scores.get(&r.id) {
                     v["reevaluation"] = reevaluation_json(s);
+                }
+                if let Some(n) = copies.get(&r.fingerprint) {
+                    v["copies"] = json!(n);
                 }
                 v
             }).collect::<Vec<_>>(),
@@ -429,8 +460,13 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
     let spread = |s: Option<&gevo::analysis::reevaluation::Spread>| {
         s.map_or_else(|| "-".into(), |t| format!("{:.3}±{:.3}", t.mean, t.std))
     };
+    if !copies.is_empty() {
+        println!(
+            "one row per function (functional hash), its best record; `copies`: its records (--all lists each)"
+        );
+    }
     println!(
-        "{:>7}  {:>10}  {:>14}  {:>10}{}  {:>4}  expression",
+        "{:>7}  {:>10}  {:>14}  {:>10}{}  {:>4}  {:>6}  expression",
         "id",
         "fitness",
         "mean (runs)",
@@ -440,7 +476,8 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
         } else {
             String::new()
         },
-        "size"
+        "size",
+        "copies"
     );
     for r in &top {
         let columns = match (finals, final_scores.get(&r.id)) {
@@ -457,7 +494,7 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
             ),
         };
         println!(
-            "{:>7}  {:>10.6}  {:>14}  {:>10}{columns}  {:>4}  {}",
+            "{:>7}  {:>10.6}  {:>14}  {:>10}{columns}  {:>4}  {:>6}  {}",
             r.id,
             r.fitness.unwrap_or(f64::NAN),
             mean_of(r)
@@ -467,6 +504,9 @@ pub fn inspect(a: InspectArgs) -> anyhow::Result<()> {
                 .map(|t| format!("{t:.6}"))
                 .unwrap_or_else(|| "-".into()),
             r.size,
+            copies
+                .get(&r.fingerprint)
+                .map_or_else(|| "-".into(), |n| n.to_string()),
             r.expression
         );
     }

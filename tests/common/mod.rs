@@ -40,12 +40,13 @@ pub fn fails(args: &[&str]) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
-/// `gevo inspect DIR --json --top K` parsed.
+/// `gevo inspect DIR --json --all --top K` parsed (every record, copies of a function too).
 pub fn inspect(dir: &Path, top: usize) -> serde_json::Value {
     let s = ok(&[
         "inspect",
         dir.to_str().unwrap(),
         "--json",
+        "--all",
         "--top",
         &top.to_string(),
     ]);

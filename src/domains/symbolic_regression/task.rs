@@ -137,9 +137,19 @@ impl SymbolicRegressionTask {
             _ => csv.clone(),
         };
         let all = Dataset::from_csv(&path, target)?;
+        self.split(all, &path.display().to_string())
+    }
+
+    /// Splits a CSV's rows into training and held-out sets by `test_fraction` and `seed`.
+    ///
+    /// # Errors
+    /// [`DatasetError`] naming `file` when `test_fraction` is outside [0, 1) or the rows are
+    /// too few for the split.
+    fn split(&self, all: Dataset, file: &str) -> Result<(Dataset, Dataset), DatasetError> {
+        let d = &self.data;
         if !(0.0..1.0).contains(&d.test_fraction) {
             return Err(DatasetError {
-                file: origin.to_string(),
+                file: file.to_string(),
                 line: 0,
                 message: format!("test_fraction must lie in [0, 1) (got {})", d.test_fraction),
             });
@@ -154,7 +164,7 @@ impl SymbolicRegressionTask {
             // test_fraction < 1, so some row count suffices.
             let need = (3..usize::MAX).find(|&n| !too_few(n)).unwrap_or(usize::MAX);
             return Err(DatasetError {
-                file: path.display().to_string(),
+                file: file.to_string(),
                 line: 0,
                 message: format!(
                     "{} data rows are too few for a held-out split of {:.0} %: need at least \
@@ -181,7 +191,17 @@ impl SymbolicRegressionTask {
         let d = &self.data;
         let target = d.target.as_deref().unwrap_or_default();
         let all = match &data.text {
-            Some(text) => Dataset::from_csv_text(text, &format!("{origin} (stored copy)"), target)?,
+            Some(text) => {
+                // Errors name the file while it is still the one stored, else the stored copy.
+                let same = std::fs::read(origin)
+                    .is_ok_and(|b| crate::task_file::CsvData::hash_of(&b) == data.hash);
+                let label = if same {
+                    origin.to_string()
+                } else {
+                    format!("{origin} (stored copy)")
+                };
+                Dataset::from_csv_text(text, &label, target)?
+            }
             None => {
                 let err = |message: String| DatasetError {
                     file: origin.to_string(),
@@ -205,6 +225,6 @@ impl SymbolicRegressionTask {
                 Dataset::from_csv_text(&text, origin, target)?
             }
         };
-        Ok(all.split(d.test_fraction, d.seed))
+        self.split(all, origin)
     }
 }
