@@ -1027,3 +1027,105 @@ fn a_request_that_outlives_max_deliver_workers_is_recorded_as_worker_failed() {
     assert!(stderr.contains("`worker_failed`"), "{stderr}");
     assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(1));
 }
+
+/// A throw-away CA and a server certificate for 127.0.0.1 (openssl); `None` without openssl.
+fn test_certificates(dir: &Path) -> Option<()> {
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let ok = run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=gevo test CA",
+    ]) && run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server-key.pem",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]) && run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-out",
+        "server-cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    ok.then_some(())
+}
+
+#[test]
+fn tls_with_the_campaigns_ca_works_and_an_unknown_server_certificate_is_refused() {
+    if !have_nats_server() {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    if test_certificates(certs.path()).is_none() {
+        eprintln!("\n*** SKIPPED: openssl not found; the TLS test did not run ***\n");
+        return;
+    }
+    let c = certs.path().display().to_string();
+    let config = format!(
+        "jetstream: enabled\ntls {{\n  cert_file: \"{c}/server-cert.pem\"\n  key_file: \"{c}/server-key.pem\"\n}}\n"
+    );
+    let server = start_server(Some(&config));
+    let url = server.url.replace("nats://", "tls://");
+    let ca = certs.path().join("ca.pem");
+    let ca = ca.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Without the CA the server's certificate is unknown: a clear error, no connection.
+    let mut untrusting = Worker::start(&url, &[], &[], &dir.path().join("untrusting.log"));
+    let _ = untrusting.child.wait();
+    assert!(
+        untrusting
+            .log()
+            .contains("cannot connect to the NATS server"),
+        "{}",
+        untrusting.log()
+    );
+    let mut w = Worker::start(&url, &["--nats-tls-ca", ca], &[], &dir.path().join("w.log"));
+    let arch = dir.path().join("a");
+    let out = sr_run(
+        &arch,
+        "40",
+        &["--executor", "nats", "--nats", &url, "--nats-tls-ca", ca],
+    );
+    assert_ok(&out, "campaign over TLS");
+    assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(40));
+    assert!(w.stop(), "{}", w.log());
+}
