@@ -334,7 +334,13 @@ pub struct NatsExecutor {
     ready: VecDeque<EvalResult>,
     orphans: HashMap<(u64, usize), (String, EvalResult)>,
     unacked: Option<Acker>,
+    /// When the last result came (or the executor started), for the no-workers warning.
+    last_result: Instant,
+    warned_idle: bool,
 }
+
+/// How long the campaign waits without any result before it says that no worker seems to run.
+const IDLE_WARNING: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for NatsExecutor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -420,6 +426,8 @@ impl NatsExecutor {
             ready: VecDeque::new(),
             orphans: HashMap::new(),
             unacked: None,
+            last_result: Instant::now(),
+            warned_idle: false,
         })
     }
 
@@ -662,8 +670,20 @@ impl Executor for NatsExecutor {
         if let Some(r) = self.ready.pop_front() {
             return Ok(Some(r));
         }
+        if !self.in_flight.is_empty()
+            && !self.warned_idle
+            && self.last_result.elapsed() >= IDLE_WARNING
+        {
+            self.warned_idle = true;
+            tracing::warn!(
+                "no evaluation result for {} s with {} request(s) in flight: long evaluations, or \
+                 no `gevo worker --nats …` running against this server?",
+                IDLE_WARNING.as_secs(),
+                self.in_flight.len()
+            );
+        }
         let runtime = Arc::clone(&self.runtime);
-        runtime.block_on(async {
+        let got = runtime.block_on(async {
             if let Some(a) = self.unacked.take() {
                 let _ = a.ack().await;
             }
@@ -689,7 +709,12 @@ impl Executor for NatsExecutor {
                     _ = tokio::time::sleep_until(deadline) => return Ok(None),
                 }
             }
-        })
+        });
+        if matches!(got, Ok(Some(_))) {
+            self.last_result = Instant::now();
+            self.warned_idle = false;
+        }
+        got
     }
 }
 

@@ -204,6 +204,12 @@ async fn handle(shared: &Shared, index: usize, m: jetstream::Message) {
             }
         }
         Ok((request, evaluator)) => {
+            tracing::debug!(
+                "slot {index}: candidate {} (seed {}) of campaign {}",
+                request.candidate,
+                request.seed_index,
+                request.campaign
+            );
             let ctx = EvalContext {
                 seed: request.seed,
                 hurdle: request.hurdle,
