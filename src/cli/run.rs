@@ -104,7 +104,8 @@ pub struct RunArgs {
     /// task file's `[campaign] tournament`].
     #[arg(long)]
     pub tournament: Option<usize>,
-    /// Parallel evaluations [default: number of CPU cores].
+    /// Parallel evaluations [default: number of CPU cores]; with `--executor nats`, requests
+    /// kept in flight (give at least the worker slots of all `gevo worker`s) [default: 64].
     #[arg(long)]
     pub workers: Option<usize>,
     /// Campaign seed.
@@ -698,7 +699,14 @@ fn final_reevaluation(campaign: &Campaign, quiet: bool) -> anyhow::Result<()> {
         top: config.final_top,
         seeds,
         task: None,
-        workers: config.workers,
+        // A distributed campaign's `workers` counts requests in flight, not local threads.
+        workers: if config.distributed.is_some() {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        } else {
+            config.workers
+        },
         quiet,
     };
     println!();
