@@ -1129,3 +1129,154 @@ fn tls_with_the_campaigns_ca_works_and_an_unknown_server_certificate_is_refused(
     assert_eq!(inspect(&arch, 1)["stats"]["candidates"].as_u64(), Some(40));
     assert!(w.stop(), "{}", w.log());
 }
+
+/// Two network namespaces joined by a veth link (server side 10.213.0.1, client side
+/// 10.213.0.2), deleted on drop.
+struct Netns {
+    server: String,
+    client: String,
+}
+
+impl Netns {
+    /// `None` (with a message) where network namespaces cannot be made (not root, no `ip`).
+    fn create() -> Option<Netns> {
+        let id = std::process::id();
+        let ns = Netns {
+            server: format!("gevo-s{id}"),
+            client: format!("gevo-c{id}"),
+        };
+        let (vs, vc) = (format!("gvs{id}"), format!("gvc{id}"));
+        let ip = |args: &[&str]| {
+            Command::new("ip")
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !ip(&["netns", "add", &ns.server]) {
+            eprintln!(
+                "\n*** SKIPPED: network namespaces not permitted here (ip netns add failed); \
+                 the multi-host test did not run ***\n"
+            );
+            return None;
+        }
+        let ok = ip(&["netns", "add", &ns.client])
+            && ip(&["link", "add", &vs, "type", "veth", "peer", "name", &vc])
+            && ip(&["link", "set", &vs, "netns", &ns.server])
+            && ip(&["link", "set", &vc, "netns", &ns.client])
+            && ip(&["-n", &ns.server, "addr", "add", "10.213.0.1/24", "dev", &vs])
+            && ip(&["-n", &ns.client, "addr", "add", "10.213.0.2/24", "dev", &vc])
+            && ip(&["-n", &ns.server, "link", "set", &vs, "up"])
+            && ip(&["-n", &ns.client, "link", "set", &vc, "up"])
+            && ip(&["-n", &ns.server, "link", "set", "lo", "up"])
+            && ip(&["-n", &ns.client, "link", "set", "lo", "up"]);
+        assert!(ok, "cannot set up the veth link between the namespaces");
+        Some(ns)
+    }
+
+    /// A command run inside namespace `ns`.
+    fn exec(ns: &str, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", ns, program]);
+        c
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for ns in [&self.server, &self.client] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+/// Kills a child on drop.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn workers_in_another_network_namespace_reach_the_server_over_a_veth_link() {
+    if !have_nats_server() {
+        return;
+    }
+    let Some(ns) = Netns::create() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let _server = Killed(
+        Netns::exec(&ns.server, "nats-server")
+            .args(["-js", "-a", "10.213.0.1", "-p", "4222", "-sd"])
+            .arg(dir.path().join("store"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let url = "nats://10.213.0.1:4222";
+    let t = Instant::now();
+    while !Netns::exec(&ns.client, "bash")
+        .args(["-c", "echo > /dev/tcp/10.213.0.1/4222"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the server is not reachable over the veth link"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let worker = |name: &str| {
+        let log = std::fs::File::create(dir.path().join(name)).unwrap();
+        Killed(
+            Netns::exec(&ns.client, bin())
+                .args(["worker", "--nats", url, "--workers", "1"])
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let _w1 = worker("w1.log");
+    let _w2 = worker("w2.log");
+    let local = dir.path().join("local");
+    let remote = dir.path().join("remote");
+    assert_ok(&sr_run(&local, "200", &["--deterministic"]), "local run");
+    let mut c = Netns::exec(&ns.client, bin());
+    c.args([
+        "run",
+        "--space",
+        "symbolic_regression",
+        "--task",
+        "nguyen-1",
+        "--budget",
+        "200",
+        "--population",
+        "20",
+        "--tournament",
+        "5",
+        "--seed",
+        "7",
+        "--archive",
+        remote.to_str().unwrap(),
+        "--quiet",
+        "--deterministic",
+        "--executor",
+        "nats",
+        "--nats",
+        url,
+    ])
+    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    assert_ok(
+        &run_bounded(c, Duration::from_secs(60)),
+        "campaign in the client namespace",
+    );
+    assert_eq!(top_records(&local, 30), top_records(&remote, 30));
+}
