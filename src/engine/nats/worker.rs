@@ -220,6 +220,13 @@ async fn handle(shared: &Shared, index: usize, m: jetstream::Message) {
                 ),
             };
             let program = request.program.clone();
+            // An evaluation that ignores its time limit (a hung evaluator) loses its request
+            // after twice the limit and a minute: progress acks stop, the request goes to
+            // another worker, and after `max_deliver` such hangs it becomes `worker_failed`.
+            let give_up = ctx.time_limit.unwrap_or(shared.limits.max_time_limit) * 2
+                + Duration::from_secs(60);
+            let started = std::time::Instant::now();
+            let mut warned = false;
             let run = tokio::task::spawn_blocking(move || {
                 evaluate_guarded(evaluator.as_ref(), &program, &ctx)
             });
@@ -233,7 +240,16 @@ async fn handle(shared: &Shared, index: usize, m: jetstream::Message) {
                         Err(e) => ResultBody::Refused { reason: format!("the evaluation task failed: {e}") },
                     },
                     _ = progress.tick() => {
-                        let _ = m.ack_with(AckKind::Progress).await;
+                        if started.elapsed() < give_up {
+                            let _ = m.ack_with(AckKind::Progress).await;
+                        } else if !warned {
+                            warned = true;
+                            tracing::warn!(
+                                "slot {index}: candidate {} runs past twice its time limit; \
+                                 releasing its request to another worker",
+                                request.candidate
+                            );
+                        }
                     }
                 }
             };
