@@ -28,8 +28,10 @@ import csv
 import inspect
 import json
 import os
+import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,8 @@ import numpy as np
 FIELDS = ["tool", "problem", "family", "noise", "seed", "cap_s", "wall_s", "cpu_s", "test_r2",
           "solved", "status", "size", "expression", "candidates"]
 SOLVED_R2 = 0.9999
+HANG_GRACE_S = 15  # after the cap, gevo stops within its 10 s wait for evaluations in flight
+FITTEST = re.compile(r"fittest: id \d+ size \d+ R2 (\S+)\)")
 
 
 def read_csv(path):
@@ -64,6 +68,21 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 
+def held_out_r2(args, archive, model_id, test_cols, test_y):
+    """Exports candidate MODEL_ID as NumPy code and scores it on the held-out rows."""
+    e = subprocess.run([args.gevo, "export", archive, str(model_id), "--format", "numpy"],
+                       capture_output=True, text=True)
+    if e.returncode != 0:
+        raise RuntimeError(f"export exit {e.returncode}: {e.stderr.strip()[-200:]}")
+    ns = {}
+    exec(compile(e.stdout, f"gevo-export-{model_id}", "exec"), ns)  # noqa: S102
+    fn = ns[e.stdout.rsplit("\ndef ", 1)[1].split("(", 1)[0]]
+    params = inspect.signature(fn).parameters
+    with np.errstate(all="ignore"):
+        pred = fn(**{k: test_cols[k] for k in params if k in test_cols})
+    return r2(test_y, pred)
+
+
 def run_gevo(args, train_csv, test_cols, test_y, seed, workdir, seconds):
     archive = os.path.join(workdir, "archive")
     cmd = ["timeout", "-s", "INT", f"{seconds:.1f}", args.gevo, "run",
@@ -71,7 +90,18 @@ def run_gevo(args, train_csv, test_cols, test_y, seed, workdir, seconds):
            "--seed", str(seed), "--optimize-constants", "0.1", "--parsimony", "0.001",
            "--workers", "1", "--archive", archive, "--quiet", "--budget", "100000000"]
     cpu0, t0 = children_cpu(), time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    hung = ""
+    try:
+        p.stdout_text, p.stderr_text = p.communicate(timeout=seconds + HANG_GRACE_S)
+    except subprocess.TimeoutExpired:
+        # gevo still running long after timeout's SIGINT: a second SIGINT aborts it at once.
+        with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+            for child in f.read().split():
+                os.kill(int(child), signal.SIGINT)
+        hung = f"; hung after SIGINT, second SIGINT at {seconds + HANG_GRACE_S:.0f} s"
+        p.stdout_text, p.stderr_text = p.communicate()
+    p.stdout, p.stderr = p.stdout_text, p.stderr_text
     wall, cpu = time.perf_counter() - t0, children_cpu() - cpu0
     row = {"wall_s": wall, "cpu_s": cpu}
     if p.returncode not in (0, 124, 130):  # timeout exits 124 after SIGINT
@@ -87,28 +117,19 @@ def run_gevo(args, train_csv, test_cols, test_y, seed, workdir, seconds):
     else:
         best = max(j["hall_of_fame"], key=lambda e: e["fitness"])
         model_id, size, expr, how = best["id"], best["size"], best["expression"], "best"
-    e = subprocess.run([args.gevo, "export", archive, str(model_id), "--format", "numpy"],
-                       capture_output=True, text=True)
-    if e.returncode != 0:
-        return {**row, "status": f"export exit {e.returncode}: {e.stderr.strip()[-200:]}",
-                "size": size, "expression": expr}
-    ns = {}
-    exec(compile(e.stdout, f"gevo-export-{model_id}", "exec"), ns)  # noqa: S102
-    name = e.stdout.rsplit("\ndef ", 1)[1].split("(", 1)[0]
-    fn = ns[name]
-    params = inspect.signature(fn).parameters
-    with np.errstate(all="ignore"):
-        pred = fn(**{k: test_cols[k] for k in params if k in test_cols})
-    score = r2(test_y, pred)
-    candidates = ""
-    m = subprocess.run([args.gevo, "inspect", archive, "--json"], capture_output=True, text=True)
-    if m.returncode == 0:
-        try:
-            st = json.loads(m.stdout)["stats"]
-            candidates = f"{st['candidates']}/{st['evaluations']}"
-        except (json.JSONDecodeError, KeyError, TypeError):
-            pass
-    return {**row, "status": f"ok ({how})", "test_r2": score, "solved": int(score >= SOLVED_R2),
+    best = max(j["hall_of_fame"], key=lambda e: (e["fitness"], -e["size"]))
+    try:
+        score = held_out_r2(args, archive, model_id, test_cols, test_y)
+        # For diagnosis: the fittest hall-of-fame entry's held-out R^2 too.
+        best_r2 = score if best["id"] == model_id else held_out_r2(
+            args, archive, best["id"], test_cols, test_y)
+    except RuntimeError as err:
+        return {**row, "status": str(err), "size": size, "expression": expr}
+    # The run's closing line: "N candidates, M evaluations, FEC hit rate …".
+    m = re.search(r"(\d+) candidates, (\d+) evaluations", p.stdout + p.stderr)
+    candidates = f"{m.group(1)}/{m.group(2)}" if m else ""
+    return {**row, "status": f"ok ({how}; fittest: id {best['id']} size {best['size']} "
+                             f"R2 {best_r2:.6f}){hung}", "test_r2": score, "solved": int(score >= SOLVED_R2),
             "size": size, "expression": expr, "candidates": candidates}
 
 
@@ -201,6 +222,18 @@ def summarize(rows, problems):
                 s, n = totals.get((fam, t), (0, 0))
                 cells.append(f" **{s}/{n}** ({100 * s / n:.0f} %) | | |" if n else " – | | |")
             out.append(f"| **{label} total** |" + "".join(cells))
+        # Diagnosis: had the fittest hall-of-fame entry been taken instead of the recommended.
+        for t in tools:
+            if not t.startswith("gevo"):
+                continue
+            for fam, label in (("nguyen", "Nguyen-1…8"), ("feynman", "Feynman")):
+                rs = [r for r in rows if r["tool"] == t and r["family"] == fam
+                      and r["noise"] == noise]
+                fit = [FITTEST.search(r["status"]) for r in rs]
+                k = sum(1 for m in fit if m and float(m.group(1)) >= SOLVED_R2)
+                if rs:
+                    out.append(f"\n{t}, {label}: the fittest hall-of-fame entry (instead of the "
+                               f"recommended model) reaches R² ≥ {SOLVED_R2} in {k}/{len(rs)} runs.")
     return "\n".join(out) + "\n"
 
 
@@ -268,6 +301,9 @@ def main():
                         work = tempfile.mkdtemp(prefix="gt-gevo-", dir=args.out)
                         try:
                             row = run_gevo(args, train_csv, test_cols, test_y, seed, work, cap)
+                        except Exception as err:  # noqa: BLE001 - record it, go on
+                            row = {"wall_s": float("nan"), "cpu_s": float("nan"),
+                                   "status": f"error: {err!r}"[:200]}
                         finally:
                             shutil.rmtree(work, ignore_errors=True)
                     else:
