@@ -186,6 +186,13 @@ fn constant_fitting_finds_non_trivial_coefficients_and_inspect_recommends_a_mode
     .unwrap();
     let rec = &pareto["recommended"];
     assert!(rec["loss"].as_f64().unwrap() < 1e-10, "{rec}");
+    // Every hall-of-fame entry has its training MSE, cache hits too (from their function's
+    // first evaluation), so PySR's rule weighs all of them.
+    let hof = pareto["hall_of_fame"].as_array().unwrap();
+    assert!(
+        hof.iter().all(|e| e["train_mse"].as_f64().is_some()),
+        "{pareto}"
+    );
     assert!(rec["expression"].as_str().unwrap().contains('x'), "{rec}");
     // Deterministic with fitting on: the same archive whatever the worker count.
     let again = dir.path().join("again");

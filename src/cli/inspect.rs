@@ -522,12 +522,32 @@ fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
     let archive = super::plot::open_stopped(&a.dir)?;
     let (_, hof) = super::plot::steps_and_hall_of_fame(&archive)?;
     // Symbolic-regression records carry their training MSE; other domains get no recommendation.
+    // A cache hit carries no details of its own: its function's first evaluation has them.
+    let fec: HashMap<Fingerprint, gevo::hashing::fec::FecEntry> = archive
+        .state()?
+        .map(|s| s.fec.into_iter().collect())
+        .unwrap_or_default();
+    let train_mse = |r: &CandidateRecord| {
+        r.details
+            .iter()
+            .find(|(k, _)| k == "train_mse")
+            .map(|(_, v)| *v)
+    };
     let mut mse: HashMap<u64, f64> = HashMap::new();
     for e in &hof {
-        if let Some(r) = archive.record(e.id)?
-            && let Some((_, v)) = r.details.iter().find(|(k, _)| k == "train_mse")
+        let Some(r) = archive.record(e.id)? else {
+            continue;
+        };
+        let mut v = train_mse(&r);
+        if v.is_none()
+            && r.fec_hit
+            && let Some(first) = fec.get(&r.fingerprint)
+            && let Some(orig) = archive.record(first.first_id)?
         {
-            mse.insert(e.id, *v);
+            v = train_mse(&orig);
+        }
+        if let Some(v) = v {
+            mse.insert(e.id, v);
         }
     }
     let best = recommended(&hof, |id| mse.get(&id).copied());
@@ -539,7 +559,17 @@ fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "hall_of_fame": hof, "recommended": best }))?
+            serde_json::to_string_pretty(&json!({
+                // Each entry with the training MSE the recommendation used (symbolic regression).
+                "hall_of_fame": hof.iter().map(|e| {
+                    let mut v = json!(e);
+                    if let Some(m) = mse.get(&e.id) {
+                        v["train_mse"] = json!(m);
+                    }
+                    v
+                }).collect::<Vec<_>>(),
+                "recommended": best,
+            }))?
         );
         return Ok(());
     }
