@@ -523,10 +523,7 @@ fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
     let (_, hof) = super::plot::steps_and_hall_of_fame(&archive)?;
     // Symbolic-regression records carry their training MSE; other domains get no recommendation.
     // A cache hit carries no details of its own: its function's first evaluation has them.
-    let fec: HashMap<Fingerprint, gevo::hashing::fec::FecEntry> = archive
-        .state()?
-        .map(|s| s.fec.into_iter().collect())
-        .unwrap_or_default();
+    let mut fec: Option<HashMap<Fingerprint, gevo::hashing::fec::FecEntry>> = None;
     let train_mse = |r: &CandidateRecord| {
         r.details
             .iter()
@@ -539,12 +536,21 @@ fn pareto(a: &InspectArgs) -> anyhow::Result<()> {
             continue;
         };
         let mut v = train_mse(&r);
-        if v.is_none()
-            && r.fec_hit
-            && let Some(first) = fec.get(&r.fingerprint)
-            && let Some(orig) = archive.record(first.first_id)?
-        {
-            v = train_mse(&orig);
+        if v.is_none() && r.fec_hit {
+            // The cache is read once, and only when a hit needs it.
+            if fec.is_none() {
+                fec = Some(
+                    archive
+                        .state()?
+                        .map(|s| s.fec.into_iter().collect())
+                        .unwrap_or_default(),
+                );
+            }
+            if let Some(first) = fec.as_ref().and_then(|f| f.get(&r.fingerprint))
+                && let Some(orig) = archive.record(first.first_id)?
+            {
+                v = train_mse(&orig);
+            }
         }
         if let Some(v) = v {
             mse.insert(e.id, v);

@@ -191,17 +191,16 @@ impl SymbolicRegressionTask {
         let d = &self.data;
         let target = d.target.as_deref().unwrap_or_default();
         let all = match &data.text {
-            Some(text) => {
-                // Errors name the file while it is still the one stored, else the stored copy.
+            // An error names the file while it is still the one stored, else the stored copy
+            // (checked only on the error path: a good CSV is not read twice).
+            Some(text) => Dataset::from_csv_text(text, origin, target).map_err(|mut e| {
                 let same = std::fs::read(origin)
                     .is_ok_and(|b| crate::task_file::CsvData::hash_of(&b) == data.hash);
-                let label = if same {
-                    origin.to_string()
-                } else {
-                    format!("{origin} (stored copy)")
-                };
-                Dataset::from_csv_text(text, &label, target)?
-            }
+                if !same {
+                    e.file = format!("{origin} (stored copy)");
+                }
+                e
+            })?,
             None => {
                 let err = |message: String| DatasetError {
                     file: origin.to_string(),
